@@ -1,6 +1,8 @@
 module github.com/twinbox-dev/twinbox
 
-go 1.26
+go 1.26.8
+
+require github.com/moby/moby/api v1.56.1
 
 require (
 	github.com/containerd/cgroups/v3 v3.1.3 // indirect
@@ -14,7 +16,7 @@ require (
 	github.com/mdlayher/netlink v1.7.3-0.20250113171957-fbb4dce95f42 // indirect
 	github.com/mdlayher/socket v0.5.0 // indirect
 	github.com/moby/buildkit v0.34.2 // indirect
-	github.com/moby/moby/api v1.56.1 // indirect
+	github.com/moby/docker-image-spec v1.3.1 // indirect
 	github.com/moby/sys/userns v0.2.1 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect
