@@ -397,6 +397,12 @@ type Description struct {
 	CgroupDriver    string
 	CgroupVersion   string
 	RootDir         string // where the engine's state lives
+	// DefaultBridge and DefaultSubnet are the interface name and the free
+	// subnet the engine uses for the default "bridge" network ("docker0" and
+	// 172.17.0.0/16 in the simulator; "twinbox0" and the first free
+	// 172.17-31.x.0/16 range natively).
+	DefaultBridge string
+	DefaultSubnet netip.Prefix
 	// Limits the machine supports, reported by `docker info`.
 	MemoryLimit, SwapLimit, CPUShares, PidsLimit, OomKillDisable bool
 }
