@@ -249,7 +249,9 @@ type ProcessSpec struct {
 	// Args is the command; Args[0] is looked up in the PATH of Env when it
 	// has no slash, inside the container's filesystem.
 	Args []string
-	Env  []string
+	// Env is the environment in order. When it has no HOME, the backend
+	// appends HOME=<the user's home directory> as runc does.
+	Env []string
 	// Cwd is absolute; the backend creates it when missing, as Docker does.
 	Cwd string
 	// User is resolved in the container (see ResolveUser).
@@ -403,6 +405,10 @@ type Description struct {
 	// 172.17-31.x.0/16 range natively).
 	DefaultBridge string
 	DefaultSubnet netip.Prefix
+	// ResolvConf is the machine's /etc/resolv.conf, from which the engine
+	// derives containers' (as dockerd does: localhost name servers dropped,
+	// Google's public ones when none is left).
+	ResolvConf []byte
 	// Limits the machine supports, reported by `docker info`.
 	MemoryLimit, SwapLimit, CPUShares, PidsLimit, OomKillDisable bool
 }
