@@ -64,4 +64,3 @@ func (c *Client) ExecInspect(ctx context.Context, execID string) (container.Exec
 func (c *Client) ExecResize(ctx context.Context, execID string, height, width uint) error {
 	return c.do(ctx, http.MethodPost, "/exec/"+execID+"/resize", sizeQuery(height, width), nil)
 }
-
