@@ -16,7 +16,11 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
@@ -88,3 +92,97 @@ func (f Filters) Get(key string) []string { return f[key] }
 
 // Backend returns the backend the engine runs on.
 func (e *Engine) Backend() backend.Backend { return e.b }
+
+// Engine is a container engine over a backend. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	b     backend.Backend
+	opts  Options
+	store Store
+	now   func() time.Time
+	rand  io.Reader
+	desc  backend.Description
+
+	mu         sync.Mutex
+	containers map[string]*Container // by ID
+	names      map[string]string     // "/name" → container ID
+	execs      map[string]*execConfig
+	images     *imageStore
+	networks   *networkStore
+	events     *eventLog
+
+	daemonID string
+	started  time.Time
+}
+
+// New returns an engine over b, loading the records in opts.Store and
+// reattaching to containers that still run.
+func New(ctx context.Context, b backend.Backend, opts Options) (*Engine, error) {
+	e := &Engine{
+		b:          b,
+		opts:       opts,
+		store:      opts.Store,
+		now:        opts.Now,
+		rand:       opts.Rand,
+		containers: make(map[string]*Container),
+		names:      make(map[string]string),
+		execs:      make(map[string]*execConfig),
+		events:     newEventLog(),
+	}
+	if e.store == nil {
+		e.store = new(MemStore)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	desc, err := b.Describe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: describe backend: %w", err)
+	}
+	e.desc = desc
+	e.started = e.now()
+	if err := e.loadDaemonID(); err != nil {
+		return nil, err
+	}
+	if e.images, err = loadImageStore(e.store); err != nil {
+		return nil, err
+	}
+	if e.networks, err = e.loadNetworks(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.loadContainers(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close stops the engine's background work. Containers keep running.
+func (e *Engine) Close() error { return nil }
+
+// loadDaemonID reads or makes the engine's ID, shown by `docker info`.
+func (e *Engine) loadDaemonID() error {
+	data, err := e.store.Get("engine", "id")
+	if err == nil {
+		e.daemonID = string(data)
+		return nil
+	}
+	if !backend.IsNotFound(err) {
+		return fmt.Errorf("engine: load id: %w", err)
+	}
+	// dockerd's ID looks like a libtrust key ID: 12 groups of 4 base32 chars.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	var sb strings.Builder
+	for i := 0; i < 12; i++ {
+		if i > 0 {
+			sb.WriteByte(':')
+		}
+		for j := 0; j < 4; j++ {
+			sb.WriteByte(alphabet[e.randIntn(len(alphabet))])
+		}
+	}
+	e.daemonID = sb.String()
+	return e.store.Put("engine", "id", []byte(e.daemonID))
+}

@@ -73,6 +73,9 @@ type ImageInspect struct {
 	// Author and Comment are always present in API 1.41's answer.
 	Author      string
 	Comment     string
+	// Config is the image's run configuration in API 1.41's shape (a
+	// container config), not moby's OCI image config.
+	Config      *container.Config
 	VirtualSize int64 `json:"VirtualSize,omitempty"`
 }
 
