@@ -68,7 +68,7 @@ type PIDNamespace struct {
 	nsBase
 	parent *PIDNamespace
 	level  int
-	next   int          // the next PID to try
+	next   int // the next PID to try
 	pids   map[int]*Process
 	init   *Process // nil until the first process, and after it died
 	dying  bool     // its init has exited: no new processes
