@@ -71,8 +71,8 @@ type ImageInspect struct {
 	ContainerConfig *container.Config `json:",omitempty"`
 	DockerVersion   string
 	// Author and Comment are always present in API 1.41's answer.
-	Author      string
-	Comment     string
+	Author  string
+	Comment string
 	// Config is the image's run configuration in API 1.41's shape (a
 	// container config), not moby's OCI image config.
 	Config      *container.Config
