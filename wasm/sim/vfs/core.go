@@ -17,6 +17,7 @@ type core struct {
 	up    *inode // root of the writable tree
 	lower *inode // root of the merged lower tree, or nil
 	ov    bool   // a union: upper whiteouts hide names
+	wh    *inode // the whiteout unlink and rmdir link, shared as the kernel does
 	clock Clock
 	dev   uint64
 }
@@ -174,13 +175,23 @@ func (n *inode) entry(name string) *inode {
 
 // unlinkEntry removes name from the upper directory parent (an upper inode
 // of the merged directory pm), leaving a whiteout when a lower entry must
-// stay hidden.
-func (c *core) unlinkEntry(pm mnode, parent *inode, name string, now int64) {
+// stay hidden. Linux (5.8 and later) makes the whiteouts of unlink and
+// rmdir hard links of one inode kept in overlayfs's work directory, while
+// rename makes its own: shared says which.
+func (c *core) unlinkEntry(pm mnode, parent *inode, name string, now int64, shared bool) {
 	if old := parent.dir[name]; old != nil && old.isDir() {
 		parent.nlink--
 	}
 	if lowerHas(pm, name) {
-		parent.link(name, newWhiteout(now))
+		wh := newWhiteout(now)
+		if shared {
+			if c.wh == nil {
+				c.wh = wh // its first link is in the work directory
+			}
+			wh = c.wh
+			wh.nlink++
+		}
+		parent.link(name, wh)
 	} else {
 		delete(parent.dir, name)
 	}
@@ -190,8 +201,11 @@ func (c *core) unlinkEntry(pm mnode, parent *inode, name string, now int64) {
 // linkEntry puts n into the upper directory parent as name, replacing a
 // whiteout there; a directory put over a whiteout becomes opaque.
 func (c *core) linkEntry(parent *inode, name string, n *inode, now int64) {
-	if old := parent.dir[name]; old != nil && old.isWhiteout() && n.isDir() {
-		n.flags |= flagOpaque
+	if old := parent.dir[name]; old != nil && old.isWhiteout() {
+		old.nlink--
+		if n.isDir() {
+			n.flags |= flagOpaque
+		}
 	}
 	if n.isDir() {
 		parent.nlink++
@@ -444,7 +458,7 @@ func (c *core) Remove(name string) error {
 		u.nlink--
 		u.ctime = now
 	}
-	c.unlinkEntry(pm, parent, r.name, now)
+	c.unlinkEntry(pm, parent, r.name, now, true)
 	return nil
 }
 
@@ -504,7 +518,7 @@ func (c *core) Rename(oldname, newname string) error {
 	// Copying up the old name's parents may have copied up the new name's.
 	newParent := c.copyUpStack(&rn)
 	opm := ro.parent()
-	c.unlinkEntry(opm, oldParent, ro.name, now)
+	c.unlinkEntry(opm, oldParent, ro.name, now, false)
 	if rn.found && rn.node.up != nil && !rn.node.up.isDir() {
 		rn.node.up.nlink--
 		rn.node.up.ctime = now

@@ -1,0 +1,216 @@
+package vfs
+
+import (
+	"sync"
+	"syscall"
+)
+
+// Layer is an immutable filesystem layer: its own content, as an overlay2
+// diff directory holds it (overlay whiteouts for deleted paths, opaque
+// directories that hide what is below), on top of a parent layer.
+//
+// Layers are shared, never copied: any number of unions and child layers
+// use one Layer, and a layer's merged view (itself over its parents) shares
+// every file and every directory it does not change with its parent's.
+// A Layer is safe for concurrent use.
+type Layer struct {
+	parent *Layer
+	own    *inode // frozen root of the layer's own content
+	size   int64
+
+	mergeOnce sync.Once
+	merged    *inode // frozen root of the merged view
+}
+
+// NewLayer makes a layer from a snapshot of t's content, on top of parent
+// (nil for a base layer). In t, a character device with device number 0/0
+// is a whiteout, as in an overlay upper directory; MarkOpaque marks opaque
+// directories. t stays usable and independent of the layer.
+func NewLayer(parent *Layer, t *Tree) *Layer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return newLayer(parent, freeze(t.up, map[*inode]*inode{}))
+}
+
+func newLayer(parent *Layer, own *inode) *Layer {
+	return &Layer{parent: parent, own: own, size: regularSize(own, map[*inode]bool{})}
+}
+
+// Parent returns the layer below l, or nil.
+func (l *Layer) Parent() *Layer { return l.parent }
+
+// Size is the sum of the sizes of the regular files in the layer's own
+// content, each inode counted once (backend.Layer.Size).
+func (l *Layer) Size() int64 { return l.size }
+
+// FS returns a read-only view of the layer merged with its parents, as a
+// container built on it would first see it. Writes fail with EROFS.
+func (l *Layer) FS() FS {
+	t := &Tree{}
+	t.up = l.root()
+	t.dev = newDev()
+	return ReadOnly(t)
+}
+
+// root returns the merged view's root, computing it on first use.
+func (l *Layer) root() *inode {
+	if l == nil {
+		return nil
+	}
+	l.mergeOnce.Do(func() {
+		l.merged = mergeDir(l.parent.root(), l.own)
+	})
+	return l.merged
+}
+
+// mergeDir merges a layer's own directory own over the merged directory
+// lower (nil when there is none) as overlayfs stacks lower layers:
+// whiteouts delete, an opaque directory hides everything below it, a
+// non-directory replaces. Subtrees without whiteouts and without a
+// directory below are shared as they are.
+func mergeDir(lower, own *inode) *inode {
+	if lower == nil || !lower.isDir() || own.opaque() {
+		return clean(own)
+	}
+	m := *own
+	m.flags = flagFrozen | flagMerged
+	m.dir = make(map[string]*inode, len(lower.dir)+len(own.dir))
+	for name, c := range lower.dir {
+		m.dir[name] = c
+	}
+	for name, c := range own.dir {
+		switch {
+		case c.isWhiteout():
+			delete(m.dir, name)
+		case c.isDir():
+			m.dir[name] = mergeDir(lower.dir[name], c)
+		default:
+			m.dir[name] = c
+		}
+	}
+	return &m
+}
+
+// clean returns directory n without whiteouts, which mean nothing where
+// there is nothing below, sharing n when it has none.
+func clean(n *inode) *inode {
+	if !hasWhiteouts(n) {
+		return n
+	}
+	m := *n
+	m.flags &^= flagOpaque
+	m.dir = make(map[string]*inode, len(n.dir))
+	for name, c := range n.dir {
+		switch {
+		case c.isWhiteout():
+		case c.isDir():
+			m.dir[name] = clean(c)
+		default:
+			m.dir[name] = c
+		}
+	}
+	return &m
+}
+
+func hasWhiteouts(n *inode) bool {
+	for _, c := range n.dir {
+		if c.isWhiteout() || (c.isDir() && hasWhiteouts(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeze returns a frozen deep copy of n. Hard links stay shared (seen maps
+// originals to copies); file content is shared and marked so in n, which
+// then copies it before its next write.
+func freeze(n *inode, seen map[*inode]*inode) *inode {
+	if c, ok := seen[n]; ok {
+		return c
+	}
+	c := *n
+	c.flags = n.flags&flagOpaque | flagFrozen
+	if n.isRegular() && len(n.data) > 0 {
+		n.flags |= flagShared
+		c.data = n.data[:len(n.data):len(n.data)]
+	}
+	if n.dir != nil {
+		c.dir = make(map[string]*inode, len(n.dir))
+		for name, e := range n.dir {
+			c.dir[name] = freeze(e, seen)
+		}
+	}
+	if !n.isDir() && n.nlink > 1 {
+		seen[n] = &c
+	}
+	return &c
+}
+
+func regularSize(n *inode, seen map[*inode]bool) int64 {
+	var sum int64
+	for _, c := range n.dir {
+		switch {
+		case c.isDir():
+			sum += regularSize(c, seen)
+		case c.isRegular():
+			if c.nlink > 1 {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+			}
+			sum += int64(len(c.data))
+		}
+	}
+	return sum
+}
+
+// MarkOpaque marks directory name of t opaque, as overlayfs's
+// trusted.overlay.opaque=y does: in a layer made from t, it hides the
+// content of the same directory in the layers below.
+func (t *Tree) MarkOpaque(name string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, e := t.resolve(name, followNone)
+	if e == 0 && !r.found {
+		e = syscall.ENOENT
+	}
+	if e != 0 {
+		return pathErr("setxattr", name, e)
+	}
+	n := r.node.top()
+	if !n.isDir() {
+		return pathErr("setxattr", name, syscall.ENOTDIR)
+	}
+	n.flags |= flagOpaque
+	return nil
+}
+
+// lookupPath finds a clean absolute path in a tree of inodes without
+// following symlinks, or returns nil.
+func lookupPath(root *inode, p string) *inode {
+	n := root
+	for _, c := range splitPath(p) {
+		if n == nil || !n.isDir() {
+			return nil
+		}
+		n = n.dir[c]
+	}
+	return n
+}
+
+func splitPath(p string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if start >= 0 {
+				out = append(out, p[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
