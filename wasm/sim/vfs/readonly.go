@@ -15,8 +15,8 @@ func ReadOnly(fsys FS) FS { return readOnly{fsys} }
 
 type readOnly struct{ fs FS }
 
-func (r readOnly) Stat(name string) (fs.FileInfo, error)     { return r.fs.Stat(name) }
-func (r readOnly) Lstat(name string) (fs.FileInfo, error)    { return r.fs.Lstat(name) }
+func (r readOnly) Stat(name string) (fs.FileInfo, error)      { return r.fs.Stat(name) }
+func (r readOnly) Lstat(name string) (fs.FileInfo, error)     { return r.fs.Lstat(name) }
 func (r readOnly) ReadDir(name string) ([]fs.DirEntry, error) { return r.fs.ReadDir(name) }
 func (r readOnly) Readlink(name string) (string, error)       { return r.fs.Readlink(name) }
 
