@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,3 +79,16 @@ func validateName(name string) (string, error) {
 }
 
 var hexPrefix = regexp.MustCompile(`^[0-9a-f]+$`)
+
+// IsGeneratedName reports whether name (without its slash) has the form of a
+// generated container name, adjective_surname with an optional digit.
+func IsGeneratedName(name string) bool {
+	left, right, ok := strings.Cut(name, "_")
+	if !ok {
+		return false
+	}
+	if n := len(right); n > 0 && right[n-1] >= '0' && right[n-1] <= '9' {
+		right = right[:n-1]
+	}
+	return slices.Contains(nameLeft[:], left) && slices.Contains(nameRight[:], right)
+}
