@@ -41,7 +41,9 @@ const drainTimeout = 30 * time.Second
 // session is a hijacked attach or exec connection.
 type session struct {
 	conn net.Conn
-	in   *bufio.Reader // the client's input, starting with what net/http buffered
+
+	readMu sync.Mutex    // serialises readers of in: the engine's stdin copier, drains
+	in     *bufio.Reader // the client's input, starting with what net/http buffered
 
 	mu     sync.Mutex
 	closed bool
@@ -57,7 +59,11 @@ func hijack(w http.ResponseWriter) (*session, error) {
 }
 
 // Read reads the client's input.
-func (s *session) Read(p []byte) (int, error) { return s.in.Read(p) }
+func (s *session) Read(p []byte) (int, error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	return s.in.Read(p)
+}
 
 // stdin is the client's input as the engine gets it. Closing it stops
 // reading (a Read blocked on the connection returns) but keeps the output
@@ -114,7 +120,7 @@ func (s *session) finish() {
 	}
 	_ = s.conn.SetReadDeadline(time.Now().Add(drainTimeout))
 	go func() {
-		_, _ = io.Copy(io.Discard, s.in)
+		_, _ = io.Copy(io.Discard, s)
 		s.conn.Close()
 	}()
 }
@@ -142,6 +148,11 @@ func (h *Handler) containerAttach(ctx context.Context, w http.ResponseWriter, r 
 		return backend.Errorf(backend.InvalidParameter, "error attaching to container %s, hijack connection missing", v.name)
 	}
 	_, upgrade := r.Header["Upgrade"]
+	useStdin := boolValue(r, "stdin")
+	// After the hijack net/http no longer watches the connection: without
+	// stdin, the end of the client's input means the client went away.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
 		sess    *session
 		streams engine.Streams
@@ -162,11 +173,17 @@ func (h *Handler) containerAttach(ctx context.Context, w http.ResponseWriter, r 
 			fmt.Fprintf(s.conn, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n\r\n", mt)
 		}
 		streams = s.streams(multiplexed)
+		if !useStdin {
+			go func() {
+				_, _ = io.Copy(io.Discard, s)
+				cancel()
+			}()
+		}
 		return streams, nil
 	}
 	err := h.api.ContainerAttach(ctx, v.name, engine.AttachOptions{
 		GetStreams: getStreams,
-		UseStdin:   boolValue(r, "stdin"),
+		UseStdin:   useStdin,
 		UseStdout:  boolValue(r, "stdout"),
 		UseStderr:  boolValue(r, "stderr"),
 		Logs:       boolValue(r, "logs"),
