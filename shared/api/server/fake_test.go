@@ -101,10 +101,10 @@ func (f *fakeAPI) Events(ctx context.Context, opts engine.EventsOptions) ([]even
 func (f *fakeAPI) ContainerCreate(ctx context.Context, opts engine.CreateOptions) (container.CreateResponse, error) {
 	type summary struct {
 		Name, Image, NetworkMode, CgroupnsMode, IpcMode string
-		Cmd                                            []string
-		Volumes                                        map[string]struct{}
-		PidsLimit                                      *int64
-		AutoRemove                                     bool
+		Cmd                                             []string
+		Volumes                                         map[string]struct{}
+		PidsLimit                                       *int64
+		AutoRemove                                      bool
 	}
 	sum := summary{Name: opts.Name}
 	if c := opts.Config; c != nil {
