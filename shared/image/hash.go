@@ -262,7 +262,7 @@ func (c *ContextSums) Exists(p string) bool {
 // context, without wildcards) gets in history: "file:<tarsum>" for a file,
 // "dir:<...>" for a directory. Errors: NotFound when p does not exist.
 func (c *ContextSums) SourceHash(p string) (string, error) {
-	p = strings.TrimPrefix(path.Clean("/" + p), "/")
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
 	if p == "" {
 		p = "."
 	}
