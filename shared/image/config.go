@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 )
 
 // DockerVersion is the engine version twinbox reports and records in the
@@ -21,6 +22,10 @@ const DockerVersion = "20.10.24+dfsg1"
 // Image is an image's configuration exactly as Docker 20.10 stores it. Its
 // fields are declared in the order of their JSON names because Docker writes
 // the top-level keys sorted; the sha256 of the encoding is the image ID.
+//
+// It encodes (MarshalJSON) byte for byte as dockerd 20.10 does: top-level
+// keys sorted, and the container configurations in API 1.41's shape, which
+// has "OnBuild":null where moby's current type leaves the key out.
 type Image struct {
 	Architecture    string            `json:"architecture,omitempty"`
 	Author          string            `json:"author,omitempty"`
@@ -32,7 +37,80 @@ type Image struct {
 	DockerVersion   string            `json:"docker_version,omitempty"`
 	History         []History         `json:"history,omitempty"`
 	OS              string            `json:"os,omitempty"`
+	OSFeatures      []string          `json:"os.features,omitempty"`
+	OSVersion       string            `json:"os.version,omitempty"`
 	RootFS          RootFS            `json:"rootfs"`
+	Variant         string            `json:"variant,omitempty"`
+}
+
+// MarshalJSON encodes the configuration as dockerd 20.10 does.
+func (img Image) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Architecture    string       `json:"architecture,omitempty"`
+		Author          string       `json:"author,omitempty"`
+		Comment         string       `json:"comment,omitempty"`
+		Config          *ConfigV1_41 `json:"config,omitempty"`
+		Container       string       `json:"container,omitempty"`
+		ContainerConfig ConfigV1_41  `json:"container_config"`
+		Created         time.Time    `json:"created"`
+		DockerVersion   string       `json:"docker_version,omitempty"`
+		History         []History    `json:"history,omitempty"`
+		OS              string       `json:"os,omitempty"`
+		OSFeatures      []string     `json:"os.features,omitempty"`
+		OSVersion       string       `json:"os.version,omitempty"`
+		RootFS          RootFS       `json:"rootfs"`
+		Variant         string       `json:"variant,omitempty"`
+	}{
+		Architecture:    img.Architecture,
+		Author:          img.Author,
+		Comment:         img.Comment,
+		Container:       img.Container,
+		ContainerConfig: ConfigV1_41(img.ContainerConfig),
+		Created:         img.Created,
+		DockerVersion:   img.DockerVersion,
+		History:         img.History,
+		OS:              img.OS,
+		OSFeatures:      img.OSFeatures,
+		OSVersion:       img.OSVersion,
+		RootFS:          img.RootFS,
+		Variant:         img.Variant,
+	}
+	if img.Config != nil {
+		c := ConfigV1_41(*img.Config)
+		out.Config = &c
+	}
+	return json.Marshal(out)
+}
+
+// ConfigV1_41 is a container configuration in the shape API 1.41 and
+// dockerd 20.10 encode it: the fields of moby's container.Config, in the
+// same order, with OnBuild always present. (20.10's MacAddress, omitted
+// when empty, has no counterpart in moby's type.)
+type ConfigV1_41 struct {
+	Hostname        string
+	Domainname      string
+	User            string
+	AttachStdin     bool
+	AttachStdout    bool
+	AttachStderr    bool
+	ExposedPorts    network.PortSet `json:",omitempty"`
+	Tty             bool
+	OpenStdin       bool
+	StdinOnce       bool
+	Env             []string
+	Cmd             []string
+	Healthcheck     *container.HealthConfig `json:",omitempty"`
+	ArgsEscaped     bool                    `json:",omitempty"`
+	Image           string
+	Volumes         map[string]struct{}
+	WorkingDir      string
+	Entrypoint      []string
+	NetworkDisabled bool `json:",omitempty"`
+	OnBuild         []string
+	Labels          map[string]string
+	StopSignal      string   `json:",omitempty"`
+	StopTimeout     *int     `json:",omitempty"`
+	Shell           []string `json:",omitempty"`
 }
 
 // History is one row of `docker history`: a build step or commit.
