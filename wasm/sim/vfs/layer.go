@@ -39,8 +39,12 @@ func newLayer(parent *Layer, own *inode) *Layer {
 // Parent returns the layer below l, or nil.
 func (l *Layer) Parent() *Layer { return l.parent }
 
-// Size is the sum of the sizes of the regular files in the layer's own
-// content, each inode counted once (backend.Layer.Size).
+// Size is the size Docker reports for the layer: what overlay2's ApplyDiff
+// returns, directory.Size of the layer's own content, the sum of the Lstat
+// sizes of everything but directories, each inode once. So regular files
+// count their length, symlinks the length of their target (busybox's 268
+// applet links make up the 1,876 bytes between its binary and files and the
+// 1,984,234 the reference reports), whiteouts and devices nothing.
 func (l *Layer) Size() int64 { return l.size }
 
 // FS returns a read-only view of the layer merged with its parents, as a
@@ -152,14 +156,14 @@ func regularSize(n *inode, seen map[*inode]bool) int64 {
 		switch {
 		case c.isDir():
 			sum += regularSize(c, seen)
-		case c.isRegular():
+		default:
 			if c.nlink > 1 {
 				if seen[c] {
 					continue
 				}
 				seen[c] = true
 			}
-			sum += int64(len(c.data))
+			sum += c.size()
 		}
 	}
 	return sum
