@@ -385,3 +385,9 @@ func trimID(kind, id string) (string, error) {
 	}
 	return id, nil
 }
+
+// GetRaw sends a GET of an API path ("/networks/bridge") and returns the
+// answer's body as is, for objects the client has no method for.
+func (c *Client) GetRaw(ctx context.Context, p string) ([]byte, error) {
+	return c.getRaw(ctx, p, nil)
+}

@@ -1,0 +1,519 @@
+// Package cli is a docker-compatible command line: `docker run`, `ps`,
+// `images`, `inspect` and the rest, printing exactly what the docker CLI 28
+// prints, with the same error texts and exit codes. It is a library: the
+// browser terminal, the simulated host shell (as its `docker` program) and
+// bin/twinbox call Run with their own streams, terminal and engine.
+//
+//	code := cli.Run(ctx, []string{"run", "--rm", "busybox", "echo", "hi"},
+//		cli.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr},
+//		cli.Options{Dial: listener.Dial})
+//
+// Commands talk to the engine through shared/api/client, over
+// Options.Dial. Output formatting is in shared/cli/formatter.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/twinbox-dev/twinbox/shared/api/client"
+	"github.com/twinbox-dev/twinbox/shared/api/transport"
+	"github.com/twinbox-dev/twinbox/shared/backend"
+)
+
+// Streams are the standard streams of one command.
+type Streams struct {
+	Stdin  io.Reader // nil reads nothing
+	Stdout io.Writer // nil discards
+	Stderr io.Writer // nil discards
+	// Terminal is the terminal the streams are attached to; nil when they
+	// are pipes or files.
+	Terminal Terminal
+}
+
+// Terminal is the terminal a command runs in. Implementations: the
+// browser's terminal, the simulated host's, and bin/twinbox's over the real
+// one (which needs golang.org/x/sys and so lives outside shared/).
+type Terminal interface {
+	// StdinIsTerminal reports whether Streams.Stdin reads from the terminal
+	// (`docker run -it` refuses otherwise: "the input device is not a TTY").
+	StdinIsTerminal() bool
+	// StdoutIsTerminal reports whether Streams.Stdout writes to it (pull
+	// progress bars, TTY resizing).
+	StdoutIsTerminal() bool
+	// MakeRaw puts the terminal's input in raw mode — no echo, no line
+	// editing, control characters passed through — for `run -it` and
+	// `exec -it`, and returns the function that restores it.
+	MakeRaw() (restore func() error, err error)
+	// Size returns the terminal's height and width in characters.
+	Size() (height, width uint, err error)
+}
+
+// ResizeNotifier is a Terminal that reports size changes (SIGWINCH). While
+// a TTY session runs, the CLI resizes the container's TTY on each.
+type ResizeNotifier interface {
+	// NotifyResize calls f after each change of size until stop is called.
+	NotifyResize(f func()) (stop func())
+}
+
+// Files are the client-side files commands read and write: --env-file,
+// --label-file, `save -o`, `load -i`, --cidfile.
+type Files interface {
+	Open(name string) (io.ReadCloser, error)
+	Create(name string) (io.WriteCloser, error)
+}
+
+// Options configure the CLI for one Run.
+type Options struct {
+	// Dial reaches the engine. Nil means the -H flag, else DOCKER_HOST,
+	// else DefaultHost, parsed with transport.Parse.
+	Dial transport.DialFunc
+	// Host names the engine in messages ("Cannot connect to the Docker
+	// daemon at HOST"); empty means the address dialled.
+	Host string
+	// DefaultHost is the engine's address when neither -H nor DOCKER_HOST
+	// is given; empty means unix:///var/run/docker.sock.
+	DefaultHost string
+	// Getenv reads the client's environment (DOCKER_HOST,
+	// DOCKER_API_VERSION, `-e NAME` without a value); nil means none.
+	Getenv func(string) string
+	// Getwd returns the client's working directory, for relative bind
+	// mounts ("-v ./data:/data"); nil means os.Getwd.
+	Getwd func() (string, error)
+	// Files opens the client's files; nil means the operating system's.
+	Files Files
+	// Now is the clock of "5 seconds ago" and of `logs --since 5m`; nil
+	// means time.Now.
+	Now func() time.Time
+	// Signals delivers the signals the client receives (Ctrl-C as SIGINT);
+	// `run` and `start -a` forward them to a container without a TTY.
+	Signals <-chan backend.Signal
+}
+
+// Run runs one docker command. args are the words after "docker" (as in
+// os.Args[1:]). It returns the exit status docker would: 0, 1 for most
+// errors, 125 for the CLI's own (bad flags, bad arguments of run), 126 and
+// 127 when a container's command cannot be invoked, or the container's own
+// exit status for `run`. Errors are printed to streams.Stderr as docker
+// prints them. When ctx ends, the command is abandoned and Run returns 130.
+func Run(ctx context.Context, args []string, streams Streams, opts Options) int {
+	c := newDockerCLI(ctx, streams, opts)
+	defer c.close()
+	err := c.run(args)
+	return c.exit(err)
+}
+
+// StatusError ends a command with an exit status and, when Status is not
+// empty, a message.
+type StatusError struct {
+	Cause      error
+	Status     string
+	StatusCode int
+}
+
+func (e StatusError) Error() string {
+	if e.Status != "" {
+		return e.Status
+	}
+	if e.Cause != nil {
+		return e.Cause.Error()
+	}
+	return ""
+}
+
+// Unwrap returns the cause.
+func (e StatusError) Unwrap() error { return e.Cause }
+
+// dockerCLI is the state of one Run.
+type dockerCLI struct {
+	ctx    context.Context
+	in     io.Reader
+	out    io.Writer
+	err    io.Writer
+	term   Terminal
+	opts   Options
+	hosts  []string
+	apiCli *client.Client
+	// debugFlag is -D.
+	debugFlag bool
+}
+
+func newDockerCLI(ctx context.Context, s Streams, o Options) *dockerCLI {
+	c := &dockerCLI{ctx: ctx, in: s.Stdin, out: s.Stdout, err: s.Stderr, term: s.Terminal, opts: o}
+	if c.in == nil {
+		c.in = eofReader{}
+	}
+	if c.out == nil {
+		c.out = io.Discard
+	}
+	if c.err == nil {
+		c.err = io.Discard
+	}
+	return c
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+func (c *dockerCLI) close() {
+	if c.apiCli != nil {
+		c.apiCli.Close()
+	}
+}
+
+func (c *dockerCLI) getenv(name string) string {
+	if c.opts.Getenv == nil {
+		return ""
+	}
+	return c.opts.Getenv(name)
+}
+
+func (c *dockerCLI) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
+}
+
+func (c *dockerCLI) files() Files {
+	if c.opts.Files != nil {
+		return c.opts.Files
+	}
+	return osFiles{}
+}
+
+func (c *dockerCLI) abs(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), nil
+	}
+	getwd := c.opts.Getwd
+	if getwd == nil {
+		getwd = os.Getwd
+	}
+	wd, err := getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, p), nil
+}
+
+type osFiles struct{}
+
+func (osFiles) Open(name string) (io.ReadCloser, error)    { return os.Open(name) }
+func (osFiles) Create(name string) (io.WriteCloser, error) { return os.Create(name) }
+
+// stdinIsTerminal and stdoutIsTerminal say where the streams go.
+func (c *dockerCLI) stdinIsTerminal() bool  { return c.term != nil && c.term.StdinIsTerminal() }
+func (c *dockerCLI) stdoutIsTerminal() bool { return c.term != nil && c.term.StdoutIsTerminal() }
+
+// ttySize is the terminal's size, or 0, 0 off a terminal (Out().GetTtySize).
+func (c *dockerCLI) ttySize() (height, width uint) {
+	if !c.stdoutIsTerminal() {
+		return 0, 0
+	}
+	h, w, err := c.term.Size()
+	if err != nil {
+		return 0, 0
+	}
+	return h, w
+}
+
+// client returns the engine's client, made on first use.
+func (c *dockerCLI) client() (*client.Client, error) {
+	if c.apiCli != nil {
+		return c.apiCli, nil
+	}
+	dial := c.opts.Dial
+	host := c.opts.Host
+	if dial == nil {
+		addr := c.opts.DefaultHost
+		if e := c.getenv("DOCKER_HOST"); e != "" {
+			addr = e
+		}
+		if len(c.hosts) > 1 {
+			return nil, errors.New("Specify only one -H")
+		}
+		if len(c.hosts) == 1 {
+			addr = c.hosts[0]
+		}
+		if addr == "" {
+			addr = "unix:///var/run/docker.sock"
+		}
+		d, err := transport.Parse(addr)
+		if err != nil {
+			return nil, err
+		}
+		dial = d
+		if host == "" {
+			host = addr
+		}
+	}
+	if host == "" {
+		host = "unix:///var/run/docker.sock"
+	}
+	opts := []client.Option{client.WithHost(host)}
+	if v := c.getenv("DOCKER_API_VERSION"); v != "" {
+		opts = append(opts, client.WithVersion(v))
+	}
+	c.apiCli = client.New(dial, opts...)
+	return c.apiCli, nil
+}
+
+// run parses the global flags and runs the command.
+func (c *dockerCLI) run(args []string) error {
+	root := c.newRootCommand()
+
+	// Parse the global flags up to the first command, as docker's
+	// HandleGlobalFlags does, so that "docker -H x ps -a" works and flags
+	// after the command are the command's.
+	flags := pflag.NewFlagSet(root.Name(), pflag.ContinueOnError)
+	flags.SetInterspersed(false)
+	flags.AddFlagSet(root.Flags())
+	flags.AddFlagSet(root.PersistentFlags())
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return root.Help()
+		}
+		return flagErrorFunc(root, err)
+	}
+	c.debugFlag, _ = root.Flags().GetBool("debug")
+	if v, _ := root.Flags().GetBool("version"); v {
+		fmt.Fprintf(c.out, "Docker version %s, build %s\n", clientVersion, clientGitCommit)
+		return nil
+	}
+	root.SetArgs(flags.Args())
+	return root.ExecuteContext(c.ctx)
+}
+
+// exit prints err as docker's main does and returns the exit status.
+func (c *dockerCLI) exit(err error) int {
+	if err == nil {
+		return 0
+	}
+	if c.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return 130
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(c.err, msg)
+	}
+	var st StatusError
+	if errors.As(err, &st) && st.StatusCode != 0 {
+		return st.StatusCode
+	}
+	return 1
+}
+
+// The docker CLI this one reproduces, as `docker version` reports it.
+const (
+	clientVersion    = "28.2.2"
+	clientGitCommit  = "e6534b4"
+	clientGoVersion  = "go1.24.3"
+	clientBuildTime  = "Fri May 30 12:07:14 2025"
+	clientAPIVersion = "1.50" // docker 28.2's default API version
+)
+
+func (c *dockerCLI) newRootCommand() *cobra.Command {
+	addTemplateFuncs()
+	root := &cobra.Command{
+		Use:              "docker [OPTIONS] COMMAND [ARG...]",
+		Short:            "A self-sufficient runtime for containers",
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		TraverseChildren: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.showHelp(cmd, args)
+			}
+			return fmt.Errorf("docker: unknown command: docker %s\n\nRun 'docker --help' for more information", args[0])
+		},
+		DisableFlagsInUseLine: true,
+		CompletionOptions:     cobra.CompletionOptions{DisableDefaultCmd: true},
+		Annotations: map[string]string{
+			"additionalHelp":   "For more help on how to use Docker, head to https://docs.docker.com/go/guides/",
+			annotationWidth:    strconv.Itoa(c.termWidth()),
+			annotationTerminal: strconv.FormatBool(c.stdoutIsTerminal()),
+		},
+	}
+	root.SetIn(c.in)
+	root.SetOut(c.out)
+	root.SetErr(c.err)
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(helpTemplate)
+	root.SetFlagErrorFunc(flagErrorFunc)
+	root.SetHelpCommand(c.newHelpCommand())
+
+	flags := root.Flags()
+	flags.String("config", "/root/.docker", "Location of client config files")
+	flags.BoolP("debug", "D", false, "Enable debug mode")
+	flags.StringP("log-level", "l", "info", `Set the logging level ("debug", "info", "warn", "error", "fatal")`)
+	flags.Bool("tls", false, "Use TLS; implied by --tlsverify")
+	flags.Bool("tlsverify", false, "Use TLS and verify the remote")
+	flags.Var(newQuotedString("/root/.docker/ca.pem"), "tlscacert", "Trust certs signed only by this CA")
+	flags.Var(newQuotedString("/root/.docker/cert.pem"), "tlscert", "Path to TLS certificate file")
+	flags.Var(newQuotedString("/root/.docker/key.pem"), "tlskey", "Path to TLS key file")
+	flags.VarP(newListOpts(&c.hosts, nil), "host", "H", "Daemon socket to connect to")
+	flags.StringP("context", "c", "", `Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")`)
+	flags.BoolP("version", "v", false, "Print version information and quit")
+
+	root.PersistentFlags().BoolP("help", "h", false, "Print usage")
+	_ = root.PersistentFlags().MarkShorthandDeprecated("help", "use --help")
+	root.PersistentFlags().Lookup("help").Hidden = true
+
+	c.addCommands(root)
+
+	visitAll(root, func(cmd *cobra.Command) { cmd.DisableFlagsInUseLine = true })
+	return root
+}
+
+// termWidth is the width usage text wraps at: the terminal's, or 80.
+func (c *dockerCLI) termWidth() int {
+	if c.term != nil && c.term.StdinIsTerminal() {
+		if _, w, err := c.term.Size(); err == nil && w > 0 {
+			return int(w)
+		}
+	}
+	return 80
+}
+
+func (c *dockerCLI) newHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:               "help [command]",
+		Short:             "Help about the command",
+		PersistentPreRun:  func(cmd *cobra.Command, args []string) {},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if target == nil || err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic: %v", joinArgs(args))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
+}
+
+func joinArgs(args []string) string {
+	s := ""
+	for i, a := range args {
+		if i > 0 {
+			s += " "
+		}
+		s += a
+	}
+	return s
+}
+
+// showHelp prints a command's help on stderr, as a management command run
+// without a subcommand does.
+func (c *dockerCLI) showHelp(cmd *cobra.Command, args []string) error {
+	cmd.SetOut(c.err)
+	cmd.HelpFunc()(cmd, args)
+	return nil
+}
+
+// visitAll calls fn for root and every command below it.
+func visitAll(root *cobra.Command, fn func(*cobra.Command)) {
+	for _, cmd := range root.Commands() {
+		visitAll(cmd, fn)
+	}
+	fn(root)
+}
+
+// addCommands adds the commands docker 28 has, in its order.
+func (c *dockerCLI) addCommands(root *cobra.Command) {
+	root.AddCommand(
+		c.newRunCommand(),
+		c.newExecCommand(),
+		c.newPsCommand(),
+		c.newPullCommand(),
+		c.newImagesCommand(),
+		c.newVersionCommand(),
+		c.newInfoCommand(),
+
+		c.newContainerCommand(),
+		c.newImageCommand(),
+
+		c.newCommitCommand(),
+		c.newCreateCommand(),
+		c.newDiffCommand(),
+		c.newKillCommand(),
+		c.newLogsCommand(),
+		c.newPauseCommand(),
+		c.newRenameCommand(),
+		c.newRestartCommand(),
+		c.newRmCommand(),
+		c.newStartCommand(),
+		c.newStopCommand(),
+		c.newTopCommand(),
+		c.newUnpauseCommand(),
+		c.newWaitCommand(),
+		c.newHistoryCommand(),
+		c.newLoadCommand(),
+		c.newRmiCommand(),
+		c.newSaveCommand(),
+		c.newTagCommand(),
+		c.newInspectCommand(),
+	)
+}
+
+func (c *dockerCLI) newContainerCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "container",
+		Short: "Manage containers",
+		Args:  noArgs,
+		RunE:  c.showHelp,
+	}
+	cmd.AddCommand(
+		c.newCommitCommand(),
+		c.newCreateCommand(),
+		c.newDiffCommand(),
+		c.newExecCommand(),
+		c.newKillCommand(),
+		c.newLogsCommand(),
+		c.newPauseCommand(),
+		c.newRenameCommand(),
+		c.newRestartCommand(),
+		c.newRmCommand(),
+		c.newRunCommand(),
+		c.newStartCommand(),
+		c.newStopCommand(),
+		c.newTopCommand(),
+		c.newUnpauseCommand(),
+		c.newWaitCommand(),
+		c.newContainerListCommand(),
+		c.newContainerInspectCommand(),
+	)
+	return cmd
+}
+
+func (c *dockerCLI) newImageCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "image",
+		Short: "Manage images",
+		Args:  noArgs,
+		RunE:  c.showHelp,
+	}
+	cmd.AddCommand(
+		c.newHistoryCommand(),
+		c.newLoadCommand(),
+		c.newPullCommand(),
+		c.newSaveCommand(),
+		c.newTagCommand(),
+		c.newImageListCommand(),
+		c.newImageRemoveCommand(),
+		c.newImageInspectCommand(),
+	)
+	return cmd
+}
