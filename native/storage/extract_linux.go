@@ -394,3 +394,35 @@ func removeAt(dirFd int, name string) error {
 	}
 	return unix.Unlinkat(dirFd, name, unix.AT_REMOVEDIR)
 }
+
+// OpenIn opens p inside rootFd as if rootFd were "/" (openat2's
+// RESOLVE_IN_ROOT): no symlink or ".." leads out.
+func OpenIn(rootFd int, p string, flags int) (int, error) { return openIn(rootFd, p, flags) }
+
+// MkdirIn creates folder p and its parents inside rootFd.
+func MkdirIn(rootFd int, p string) error {
+	fd, err := mkdirAllIn(rootFd, p)
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
+}
+
+// CreateFileIn creates an empty file p inside rootFd, if missing, with its
+// parent folders (a mount point for a file).
+func CreateFileIn(rootFd int, p string) error {
+	dir, name := path.Split(path.Clean("/" + p))
+	parent, err := mkdirAllIn(rootFd, dir)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	fd, err := unix.Openat(parent, name, unix.O_CREAT|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o755)
+	if errors.Is(err, unix.EISDIR) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
+}

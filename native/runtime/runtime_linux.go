@@ -1,0 +1,510 @@
+package runtime
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/twinbox-dev/twinbox/native/cgroup"
+	"github.com/twinbox-dev/twinbox/native/network"
+	"github.com/twinbox-dev/twinbox/native/storage"
+	"github.com/twinbox-dev/twinbox/shared/backend"
+)
+
+var errNoCgo = errors.New("runtime: this twinbox was built without cgo; the native backend needs its C helpers (build with CGO_ENABLED=1)")
+
+// Runtime starts and tracks containers' processes.
+type Runtime struct {
+	store *storage.Store
+	cg    *cgroup.Manager
+	// Exe is the binary re-executed for monitors and inits; its main must
+	// call Init first. Default /proc/self/exe.
+	Exe string
+
+	mu   sync.Mutex
+	ctrs map[string]*container
+}
+
+// New returns a Runtime over the storage and cgroup managers.
+func New(st *storage.Store, cg *cgroup.Manager) *Runtime {
+	return &Runtime{store: st, cg: cg, Exe: "/proc/self/exe", ctrs: make(map[string]*container)}
+}
+
+// container is a running container.
+type container struct {
+	id        string
+	pid       int
+	proc      *process
+	group     *cgroup.Group
+	caps      []string
+	mu        sync.Mutex
+	endpoints map[string]string // network ID → interface name inside
+}
+
+// savedSpec is what a restarted daemon needs to know of a running
+// container: <dir>/runtime.json.
+type savedSpec struct {
+	Caps      []string
+	Endpoints map[string]string
+}
+
+func (r *Runtime) running(id string) *container {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ctrs[id]
+}
+
+func notRunning(id string) error {
+	return backend.Errorf(backend.Conflict, "Container %s is not running", id)
+}
+
+// Pid returns the host PID of container id's first process, 0 when it does
+// not run.
+func (r *Runtime) Pid(id string) int {
+	if c := r.running(id); c != nil {
+		return c.pid
+	}
+	return 0
+}
+
+// hostFileNames are the names of the files Spec.Files holds, in the
+// container's folder, as Docker names them.
+var hostFileNames = map[string]string{"/etc/hosts": "hosts", "/etc/hostname": "hostname", "/etc/resolv.conf": "resolv.conf"}
+
+// Start runs container id's first process (see backend.Backend.Start).
+func (r *Runtime) Start(ctx context.Context, id string, spec *backend.Spec, stdio backend.Stdio) (backend.Process, error) {
+	if !haveHelpers {
+		return nil, errNoCgo
+	}
+	l, err := r.store.Layout(id)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.ctrs[id] != nil {
+		r.mu.Unlock()
+		return nil, backend.Errorf(backend.Conflict, "container %s is already running", id)
+	}
+	c := &container{id: id, endpoints: map[string]string{}}
+	r.ctrs[id] = c // reserved; removed again on failure
+	r.mu.Unlock()
+	p, err := r.start(ctx, c, l, spec, stdio)
+	if err != nil {
+		r.mu.Lock()
+		delete(r.ctrs, id)
+		r.mu.Unlock()
+		return nil, err
+	}
+	return p, nil
+}
+
+// closer collects descriptors to close once.
+type closer []io.Closer
+
+func (c *closer) add(x ...io.Closer) { *c = append(*c, x...) }
+func (c *closer) close() {
+	for _, x := range *c {
+		x.Close()
+	}
+	*c = nil
+}
+
+func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spec *backend.Spec, stdio backend.Stdio) (_ backend.Process, retErr error) {
+	caps, err := Capabilities(spec.Privileged, spec.CapAdd, spec.CapDrop)
+	if err != nil {
+		return nil, backend.WithCode(backend.InvalidParameter, err)
+	}
+	c.caps = caps
+	cfg := &initConfig{
+		Root: r.store.Root(), Layout: l, Process: spec.Process, Hostname: spec.Hostname,
+		Domainname: spec.Domainname, Files: map[string]string{}, ReadonlyRootfs: spec.ReadonlyRootfs,
+		Privileged: spec.Privileged, Caps: caps,
+	}
+	if cfg.Process.Cwd == "" {
+		cfg.Process.Cwd = "/"
+	}
+	os.Remove(filepath.Join(l.Dir, "exit"))
+	for p, data := range spec.Files {
+		name, ok := hostFileNames[p]
+		if !ok {
+			name = "file" + strings.ReplaceAll(p, "/", "_")
+		}
+		host := filepath.Join(l.Dir, name)
+		if err := os.WriteFile(host, data, 0o644); err != nil {
+			return nil, err
+		}
+		cfg.Files[p] = host
+	}
+	var saved []storage.SavedMount
+	for _, m := range spec.Mounts {
+		mc := mountConfig{Type: m.Type, Destination: m.Destination, ReadOnly: m.ReadOnly, CopyUp: m.CopyUp}
+		switch m.Type {
+		case "volume":
+			mc.Source = r.store.VolumePath(m.Source)
+			if _, err := os.Stat(mc.Source); err != nil {
+				return nil, backend.Errorf(backend.NotFound, "get %s: no such volume", m.Source)
+			}
+		case "bind":
+			mc.Source = m.Source
+			if _, err := os.Stat(m.Source); err != nil {
+				// As `docker run -v /host/path:/x` does.
+				if err := os.MkdirAll(m.Source, 0o755); err != nil {
+					return nil, backend.Errorf(backend.InvalidParameter, "invalid mount config for type \"bind\": bind source path does not exist: %s", m.Source)
+				}
+			}
+		case "tmpfs":
+		default:
+			return nil, backend.Errorf(backend.InvalidParameter, "invalid mount type %q", m.Type)
+		}
+		if mc.Source != "" {
+			saved = append(saved, storage.SavedMount{Source: mc.Source, Destination: m.Destination, ReadOnly: m.ReadOnly})
+		}
+		cfg.Mounts = append(cfg.Mounts, mc)
+	}
+	if err := r.store.SaveMounts(c.id, saved); err != nil {
+		return nil, err
+	}
+
+	var fds closer // the parent's copies of the child's descriptors
+	defer fds.close()
+	var cleanup closer
+	defer func() {
+		if retErr != nil {
+			cleanup.close()
+		}
+	}()
+
+	group, err := r.cg.Create(c.id, spec.Resources)
+	if err != nil {
+		return nil, err
+	}
+	c.group = group
+	cleanup.add(closerFunc(func() error { return group.Delete() }))
+
+	flags := unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC
+	var netns *os.File
+	switch spec.Network.Mode {
+	case "", "none":
+		flags |= unix.CLONE_NEWNET
+		cfg.LoopbackUp = true
+	case "host":
+	case "container":
+		other := r.running(spec.Network.Container)
+		if other == nil || other.pid == 0 {
+			return nil, backend.Errorf(backend.Conflict, "cannot join network of a non running container: %s", spec.Network.Container)
+		}
+		if netns, err = os.Open(fmt.Sprintf("/proc/%d/ns/net", other.pid)); err != nil {
+			return nil, backend.Errorf(backend.Conflict, "cannot join network of container %s: %v", spec.Network.Container, err)
+		}
+	case "bridge":
+		if netns, err = network.NewNamespace(); err != nil {
+			return nil, err
+		}
+		cfg.LoopbackUp = true
+	default:
+		return nil, backend.Errorf(backend.InvalidParameter, "network mode %q is not supported", spec.Network.Mode)
+	}
+	if netns != nil {
+		defer netns.Close()
+	}
+
+	// The container's standard streams.
+	var stdin, stdout, stderr *os.File
+	var stdinW io.WriteCloser
+	var outR, errR *os.File
+	if spec.Process.Tty {
+		devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+		if err != nil {
+			return nil, err
+		}
+		fds.add(devnull)
+		stdin, stdout, stderr = devnull, devnull, devnull
+	} else {
+		if stdio.Stdin != nil {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			fds.add(pr)
+			stdin, stdinW = pr, pw
+			cleanup.add(pw)
+		} else {
+			devnull, err := os.Open(os.DevNull)
+			if err != nil {
+				return nil, err
+			}
+			fds.add(devnull)
+			stdin = devnull
+		}
+		if outR, stdout, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+		fds.add(stdout)
+		cleanup.add(outR)
+		if errR, stderr, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+		fds.add(stderr)
+		cleanup.add(errR)
+	}
+
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	syncFd := sp[0]
+	childSync := os.NewFile(uintptr(sp[1]), "sync")
+	fds.add(childSync)
+	cleanup.add(closerFunc(func() error { return unix.Close(syncFd) }))
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	fds.add(statusW)
+	cleanup.add(statusR)
+
+	extra := []*os.File{childSync, statusW}
+	nhold := 0
+	if outR != nil {
+		extra = append(extra, outR, errR)
+		nhold = 2
+	}
+	var cgfds []string
+	for _, f := range group.ProcsFiles() {
+		cf, err := os.OpenFile(f, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("cgroups: %w", err)
+		}
+		fds.add(cf)
+		cgfds = append(cgfds, strconv.Itoa(3+len(extra)))
+		extra = append(extra, cf)
+	}
+	env := []string{
+		"_TWINBOX_ROLE=monitor",
+		"_TWINBOX_CLONE=" + strconv.Itoa(flags),
+		"_TWINBOX_HOLD=" + strconv.Itoa(nhold),
+		"_TWINBOX_CGROUP_FDS=" + strings.Join(cgfds, ","),
+	}
+	if netns != nil {
+		env = append(env, "_TWINBOX_NETNS_FD="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, netns)
+	}
+	cmd := &exec.Cmd{
+		Path: r.Exe, Args: []string{"twinbox-monitor", c.id}, Env: env, Dir: l.Dir,
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, ExtraFiles: extra,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("runtime: start monitor: %w", err)
+	}
+	fds.close()
+	pid, err := readPid(statusR)
+	if err != nil {
+		cmd.Wait()
+		return nil, err
+	}
+	c.pid = pid
+	// From here on a failure kills the container and waits for the monitor.
+	cleanup = append(closer{closerFunc(func() error {
+		unix.Kill(pid, unix.SIGKILL)
+		readStatus(statusR)
+		return cmd.Wait()
+	})}, cleanup...)
+
+	if err := send(syncFd, message{Kind: "config", Init: cfg}); err != nil {
+		return nil, fmt.Errorf("runtime: send config: %w", err)
+	}
+	var netErr chan error
+	if spec.Network.Mode == "bridge" {
+		netErr = make(chan error, 1)
+		go func() {
+			for i, ep := range spec.Network.Endpoints {
+				if _, err := network.AddEndpoint(int(netns.Fd()), ep, i == 0); err != nil {
+					netErr <- err
+					return
+				}
+				c.endpoints[ep.NetworkID] = ep.IfName
+			}
+			netErr <- nil
+		}()
+	}
+	m, _, err := recv(syncFd)
+	if netErr != nil {
+		if nerr := <-netErr; nerr != nil && err == nil {
+			return nil, nerr
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("runtime: container init: %w", err)
+	}
+	if m.Kind == "error" {
+		return nil, initError(spec.Process.Args, m)
+	}
+	var master *os.File
+	var goFds []int
+	if spec.Process.Tty {
+		var slave *os.File
+		master, slave, err = openPty(pid, spec.Process.ConsoleSize)
+		if err != nil {
+			return nil, err
+		}
+		cleanup.add(master)
+		defer slave.Close()
+		goFds = []int{int(slave.Fd())}
+	}
+	if err := send(syncFd, message{Kind: "go"}, goFds...); err != nil {
+		return nil, fmt.Errorf("runtime: container init: %w", err)
+	}
+	m, _, err = recv(syncFd)
+	if err == nil {
+		return nil, initError(spec.Process.Args, m)
+	}
+	if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("runtime: container init: %w", err)
+	}
+	unix.Close(syncFd)
+
+	data, _ := json.Marshal(savedSpec{Caps: caps, Endpoints: c.endpoints})
+	os.WriteFile(filepath.Join(l.Dir, "runtime.json"), data, 0o600)
+
+	p := newProcess(pid, stdio)
+	c.proc = p
+	if master != nil {
+		p.pty = master
+		p.copyOut(master, stdio.Stdout)
+		if stdio.Stdin != nil {
+			go func() { io.Copy(master, stdio.Stdin) }()
+		}
+	} else {
+		p.copyOut(outR, stdio.Stdout)
+		p.copyOut(errR, stdio.Stderr)
+		if stdinW != nil {
+			p.stdin = stdinW
+			go func() {
+				io.Copy(stdinW, stdio.Stdin)
+				p.CloseStdin()
+			}()
+		}
+	}
+	go p.waitStatus(statusR, func() {
+		cmd.Wait()
+	}, func(st *backend.ExitStatus) {
+		st.OOMKilled = group.OOMKilled()
+		r.mu.Lock()
+		delete(r.ctrs, c.id)
+		r.mu.Unlock()
+		group.Delete()
+	})
+	return p, nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// initError turns the init's error message into the Start error.
+func initError(args []string, m message) error {
+	if m.Exec {
+		name := ""
+		if len(args) > 0 {
+			name = args[0]
+		}
+		return &backend.ExecError{Name: name, Reason: m.Error}
+	}
+	if strings.HasPrefix(m.Error, "unable to find") {
+		return backend.Errorf(backend.InvalidParameter, "%s", m.Error)
+	}
+	return fmt.Errorf("runtime: container init: %s", m.Error)
+}
+
+// readRecord reads one 8-byte record from a helper.
+func readRecord(r io.Reader) (kind, value int32, err error) {
+	var b [8]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return 0, 0, err
+	}
+	return int32(binary.NativeEndian.Uint32(b[:4])), int32(binary.NativeEndian.Uint32(b[4:])), nil
+}
+
+func readPid(r io.Reader) (int, error) {
+	k, v, err := readRecord(r)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("runtime: monitor: %w", err)
+	case k == 'E':
+		return 0, fmt.Errorf("runtime: setting up the container: %w", syscall.Errno(v))
+	case k != 'P':
+		return 0, fmt.Errorf("runtime: monitor: unexpected record %c", k)
+	}
+	return int(v), nil
+}
+
+// readStatus reads records until the wait status.
+func readStatus(r io.Reader) (unix.WaitStatus, error) {
+	for {
+		k, v, err := readRecord(r)
+		if err != nil {
+			return 0, err
+		}
+		if k == 'X' {
+			return unix.WaitStatus(v), nil
+		}
+	}
+}
+
+// exitStatus converts a wait status as Docker reports it.
+func exitStatus(ws unix.WaitStatus) backend.ExitStatus {
+	st := backend.ExitStatus{At: time.Now()}
+	if ws.Signaled() {
+		st.Code = 128 + int(ws.Signal())
+	} else {
+		st.Code = ws.ExitStatus()
+	}
+	return st
+}
+
+// openPty opens a new terminal in container pid's own devpts, so that the
+// container sees it as /dev/pts/N.
+func openPty(pid int, size [2]uint) (master, slave *os.File, err error) {
+	root, err := unix.Open(fmt.Sprintf("/proc/%d/root", pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, "dev/pts/ptmx", &unix.OpenHow{
+		Flags:   unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("runtime: open the container's ptmx: %w", err)
+	}
+	master = os.NewFile(uintptr(fd), "ptmx")
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		master.Close()
+		return nil, nil, fmt.Errorf("runtime: unlock pty: %w", err)
+	}
+	sfd, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	if errno != 0 {
+		master.Close()
+		return nil, nil, fmt.Errorf("runtime: open pty peer: %w", errno)
+	}
+	slave = os.NewFile(sfd, "pty")
+	if size[0] > 0 && size[1] > 0 {
+		pty.Setsize(master, &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])})
+	}
+	return master, slave, nil
+}
