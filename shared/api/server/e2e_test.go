@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/shared/engine"
+)
+
+// describeOnly is the smallest backend an engine starts on: it describes a
+// machine and accepts the default bridge. Anything else it is asked panics
+// (a nil interface), which the router answers with a 500. It stands in for
+// the simulator until wasm/sim offers a backend.Backend; scenarios that
+// run containers need that backend.
+type describeOnly struct{ backend.Backend }
+
+func (describeOnly) Describe(ctx context.Context) (backend.Description, error) {
+	return backend.Description{
+		Name: "twinbox", Driver: "overlay2", KernelVersion: "6.1.0", OperatingSystem: "Debian GNU/Linux 12 (bookworm)",
+		OSVersion: "12", OSType: "linux", Architecture: "x86_64", NCPU: 2, MemTotal: 4 << 30,
+		CgroupDriver: "cgroupfs", CgroupVersion: "1", RootDir: "/var/lib/twinbox",
+		DefaultBridge: "docker0", DefaultSubnet: netip.MustParsePrefix("172.17.0.0/16"),
+	}, nil
+}
+
+func (describeOnly) CreateNetwork(ctx context.Context, n backend.Network) error { return nil }
+
+// TestDockerCLIOnEngine runs the stock docker CLI against the router over
+// the real engine.
+func TestDockerCLIOnEngine(t *testing.T) {
+	e, err := engine.New(context.Background(), describeOnly{}, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDockerd(t, New(e, Options{}))
+	tests := []struct {
+		name     string
+		args     []string
+		wantOut  string
+		wantErr  string
+		wantCode int
+	}{
+		{name: "version", args: []string{"version", "--format", "{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Server.Os}}"},
+			wantOut: "20.10.24+dfsg1 1.41 1.12 linux\n"},
+		{name: "info", args: []string{"info", "--format", "{{.Containers}} {{.Images}} {{.Driver}} {{.OSType}} {{.NCPU}}"},
+			wantOut: "0 0 overlay2 linux 2\n"},
+		// As in the reference transcript 01-lifecycle.
+		{name: "ps", args: []string{"ps"}, wantOut: "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n"},
+		{name: "ps -a", args: []string{"ps", "-a", "-q"}},
+		{name: "images", args: []string{"images"}, wantOut: "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n"},
+		// As in the reference transcript 02-diff.
+		{name: "diff nosuch", args: []string{"diff", "nosuch"}, wantErr: "Error response from daemon: No such container: nosuch\n", wantCode: 1},
+		{name: "rm nosuch", args: []string{"rm", "first"}, wantErr: "Error response from daemon: No such container: first\n", wantCode: 1},
+		{name: "kill nosuch", args: []string{"kill", "nosuch"}, wantErr: "Error response from daemon: Cannot kill container: nosuch: No such container: nosuch\n", wantCode: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := d.run(tt.args...)
+			if out != tt.wantOut {
+				t.Errorf("got stdout %q, want %q", out, tt.wantOut)
+			}
+			if errOut != tt.wantErr {
+				t.Errorf("got stderr %q, want %q", errOut, tt.wantErr)
+			}
+			if code != tt.wantCode {
+				t.Errorf("got exit code %d, want %d", code, tt.wantCode)
+			}
+		})
+	}
+	t.Run("info in full", func(t *testing.T) {
+		out, errOut, code := d.run("info")
+		if code != 0 || !strings.Contains(out, "Server Version: 20.10.24+dfsg1") {
+			t.Errorf("got exit %d, stdout %q, stderr %q; want a full report with the server version", code, out, errOut)
+		}
+	})
+}
