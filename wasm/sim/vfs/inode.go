@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"errors"
 	"io/fs"
 	"sync/atomic"
 	"syscall"
@@ -70,6 +71,9 @@ type inode struct {
 	data   []byte            // regular file content
 	target string            // symlink target
 	dir    map[string]*inode // directory entries; nil when empty
+	// xattrs holds extended attributes a layer tar carried
+	// ("security.capability"); nil almost always.
+	xattrs map[string]string
 }
 
 func (n *inode) isDir() bool     { return n.mode&fs.ModeDir != 0 }
@@ -133,7 +137,7 @@ func (n *inode) blocks() int64 {
 func (n *inode) copyUp(now int64) *inode {
 	c := &inode{
 		ino: n.ino, mode: n.mode, nlink: 1, uid: n.uid, gid: n.gid, rdev: n.rdev,
-		atime: n.atime, mtime: n.mtime, ctime: now, target: n.target,
+		atime: n.atime, mtime: n.mtime, ctime: now, target: n.target, xattrs: n.xattrs,
 	}
 	if n.isDir() {
 		c.nlink = 2
@@ -200,6 +204,19 @@ func (d *dirEntry) IsDir() bool                { return d.mode.IsDir() }
 func (d *dirEntry) Type() fs.FileMode          { return d.mode.Type() }
 func (d *dirEntry) Info() (fs.FileInfo, error) { return d.info() }
 func (d *dirEntry) String() string             { return fs.FormatDirEntry(d) }
+
+// errnoOf returns the errno in err, 0 for nil, or -1 when err carries
+// none.
+func errnoOf(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return ^syscall.Errno(0)
+}
 
 func pathErr(op, name string, errno syscall.Errno) error {
 	return &fs.PathError{Op: op, Path: name, Err: errno}

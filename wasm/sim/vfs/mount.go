@@ -212,7 +212,7 @@ func (nsWalker) readlink(n nsNode) (string, syscall.Errno) {
 }
 
 func errnoOrEIO(err error) syscall.Errno {
-	if e := errnoOf(err); e > 0 {
+	if e := errnoOf(err); e != 0 && e != ^syscall.Errno(0) {
 		return e
 	}
 	return syscall.EIO

@@ -23,18 +23,6 @@ func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func (c *fakeClock) clock() Clock            { return c.now }
 
-// errnoOf returns the errno in err, 0 for nil, or -1 when err carries none.
-func errnoOf(err error) syscall.Errno {
-	if err == nil {
-		return 0
-	}
-	var e syscall.Errno
-	if errors.As(err, &e) {
-		return e
-	}
-	return ^syscall.Errno(0)
-}
-
 func errnoName(e syscall.Errno) string {
 	if e == 0 {
 		return "ok"
