@@ -2,7 +2,8 @@
 // router: over a unix socket, TCP, or in process.
 //
 // The in-process transport is a net.Listener whose connections are in-memory
-// pipes: an http.Server serves the router on it and the client dials it. The
+// pipes (with half-close, unlike net.Pipe): an http.Server serves the router
+// on it and the client dials it. The
 // router's http.Handler thus runs in the caller's process with no socket,
 // while hijacked streams (attach, exec) work exactly as over a socket. This is
 // what the browser build and the tests use.
@@ -59,7 +60,7 @@ func (l *PipeListener) Addr() net.Addr { return pipeAddr{} }
 
 // Dial connects to the listener. It is a DialFunc.
 func (l *PipeListener) Dial(ctx context.Context) (net.Conn, error) {
-	client, server := net.Pipe()
+	client, server := newPipe()
 	select {
 	case l.conns <- server:
 		return client, nil
