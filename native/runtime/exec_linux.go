@@ -1,0 +1,352 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/twinbox-dev/twinbox/native/network"
+	"github.com/twinbox-dev/twinbox/shared/backend"
+)
+
+// Exec runs another process in running container id's namespaces and
+// control group (see backend.Backend.Exec).
+func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, stdio backend.Stdio) (_ backend.Process, retErr error) {
+	if !haveHelpers {
+		return nil, errNoCgo
+	}
+	if _, err := r.store.Layout(id); err != nil {
+		return nil, err
+	}
+	c := r.running(id)
+	if c == nil || c.pid == 0 {
+		return nil, notRunning(id)
+	}
+	var fds, cleanup closer
+	defer fds.close()
+	defer func() {
+		if retErr != nil {
+			cleanup.close()
+		}
+	}()
+	var stdin, stdout, stderr *os.File
+	var stdinW *os.File
+	var outR, errR, master *os.File
+	var goFds []int
+	if ps.Tty {
+		var slave *os.File
+		var err error
+		if master, slave, err = openPty(c.pid, ps.ConsoleSize); err != nil {
+			return nil, err
+		}
+		cleanup.add(master)
+		fds.add(slave)
+		stdin, stdout, stderr = slave, slave, slave
+		goFds = []int{int(slave.Fd())}
+	} else {
+		var err error
+		if stdio.Stdin != nil {
+			if stdin, stdinW, err = os.Pipe(); err != nil {
+				return nil, err
+			}
+			cleanup.add(stdinW)
+		} else if stdin, err = os.Open(os.DevNull); err != nil {
+			return nil, err
+		}
+		fds.add(stdin)
+		if outR, stdout, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+		fds.add(stdout)
+		cleanup.add(outR)
+		if errR, stderr, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+		fds.add(stderr)
+		cleanup.add(errR)
+	}
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	syncFd := sp[0]
+	defer unix.Close(syncFd)
+	childSync := os.NewFile(uintptr(sp[1]), "sync")
+	fds.add(childSync)
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	fds.add(statusW)
+	cleanup.add(statusR)
+	extra := []*os.File{childSync, statusW}
+	var cgfds []string
+	if c.group != nil {
+		for _, f := range c.group.ProcsFiles() {
+			cf, err := os.OpenFile(f, os.O_WRONLY, 0)
+			if err != nil {
+				return nil, fmt.Errorf("cgroups: %w", err)
+			}
+			fds.add(cf)
+			cgfds = append(cgfds, strconv.Itoa(3+len(extra)))
+			extra = append(extra, cf)
+		}
+	}
+	cmd := &exec.Cmd{
+		Path: r.Exe, Args: []string{"twinbox-exec", id},
+		Env: []string{"_TWINBOX_ROLE=exec", "_TWINBOX_TARGET=" + strconv.Itoa(c.pid), "_TWINBOX_CGROUP_FDS=" + strings.Join(cgfds, ",")},
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, ExtraFiles: extra,
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("runtime: start exec helper: %w", err)
+	}
+	fds.close()
+	pid, err := readPid(statusR)
+	if err != nil {
+		cmd.Wait()
+		if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT) {
+			return nil, notRunning(id)
+		}
+		return nil, err
+	}
+	cleanup = append(closer{closerFunc(func() error {
+		unix.Kill(pid, unix.SIGKILL)
+		readStatus(statusR)
+		return cmd.Wait()
+	})}, cleanup...)
+	p := newProcess(pid, stdio)
+	if err := send(syncFd, message{Kind: "config", Proc: &execConfig{Process: *ps, Caps: c.caps}}, goFds...); err != nil {
+		return nil, fmt.Errorf("runtime: exec: %w", err)
+	}
+	m, _, err := recv(syncFd)
+	if err == nil {
+		return nil, initError(ps.Args, m)
+	}
+	if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("runtime: exec: %w", err)
+	}
+	if master != nil {
+		p.pty = master
+		p.copyOut(master, stdio.Stdout)
+		if stdio.Stdin != nil {
+			go func() { io.Copy(master, stdio.Stdin) }()
+		}
+	} else {
+		p.copyOut(outR, stdio.Stdout)
+		p.copyOut(errR, stdio.Stderr)
+		if stdinW != nil {
+			p.stdin = stdinW
+			go func() {
+				io.Copy(stdinW, stdio.Stdin)
+				p.CloseStdin()
+			}()
+		}
+	}
+	go p.waitStatus(statusR, func() { cmd.Wait() }, nil)
+	return p, nil
+}
+
+// Restore reattaches to container id's first process after the daemon
+// restarted: through its monitor's socket when it still runs, else from the
+// exit file the monitor wrote. Errors: NotFound when neither exists.
+func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (backend.Process, error) {
+	if c := r.running(id); c != nil && c.proc != nil {
+		return c.proc, nil
+	}
+	dir := r.store.ContainerDir(id)
+	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, backend.Errorf(backend.NotFound, "No such container: %s", id)
+	}
+	defer unix.Close(dfd)
+	// A short path to the socket, whatever the length of the root's.
+	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Net: "unix", Name: fmt.Sprintf("/proc/self/fd/%d/monitor.sock", dfd)})
+	if err != nil {
+		data, ferr := os.ReadFile(filepath.Join(dir, "exit"))
+		if ferr != nil {
+			return nil, backend.Errorf(backend.NotFound, "container %s: no process to restore", id)
+		}
+		ws, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+		st := exitStatus(unix.WaitStatus(ws))
+		if fi, err := os.Stat(filepath.Join(dir, "exit")); err == nil {
+			st.At = fi.ModTime()
+		}
+		if g, err := r.cg.Load(id); err == nil {
+			st.OOMKilled = g.OOMKilled()
+			g.Delete()
+		}
+		return endedProcess(0, st), nil
+	}
+	buf := make([]byte, 8)
+	oob := make([]byte, unix.CmsgSpace(16*4))
+	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil || n != 8 {
+		conn.Close()
+		return nil, fmt.Errorf("runtime: restore %s: monitor: %v", id, err)
+	}
+	kind, pid, _ := readRecord(strings.NewReader(string(buf)))
+	if kind != 'P' {
+		conn.Close()
+		return nil, fmt.Errorf("runtime: restore %s: unexpected record %c", id, kind)
+	}
+	var held []*os.File
+	if scms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+		for _, s := range scms {
+			if fds, err := unix.ParseUnixRights(&s); err == nil {
+				for _, fd := range fds {
+					unix.CloseOnExec(fd)
+					held = append(held, os.NewFile(uintptr(fd), "output"))
+				}
+			}
+		}
+	}
+	c := &container{id: id, pid: int(pid), endpoints: map[string]string{}}
+	if data, err := os.ReadFile(filepath.Join(dir, "runtime.json")); err == nil {
+		var s savedSpec
+		if json.Unmarshal(data, &s) == nil {
+			c.caps = s.Caps
+			if s.Endpoints != nil {
+				c.endpoints = s.Endpoints
+			}
+		}
+	}
+	if c.caps == nil {
+		c.caps = defaultCaps
+	}
+	if g, err := r.cg.Load(id); err == nil {
+		c.group = g
+	}
+	p := newProcess(int(pid), stdio)
+	c.proc = p
+	switch len(held) {
+	case 2:
+		p.copyOut(held[0], stdio.Stdout)
+		p.copyOut(held[1], stdio.Stderr)
+	default:
+		for _, f := range held {
+			f.Close() // a terminal's output is not kept across restarts
+		}
+	}
+	r.mu.Lock()
+	r.ctrs[id] = c
+	r.mu.Unlock()
+	go p.waitStatus(conn, nil, func(st *backend.ExitStatus) {
+		r.mu.Lock()
+		delete(r.ctrs, id)
+		r.mu.Unlock()
+		if c.group != nil {
+			st.OOMKilled = c.group.OOMKilled()
+			c.group.Delete()
+		}
+	})
+	return p, nil
+}
+
+// Pause freezes the container's processes; Resume thaws them.
+func (r *Runtime) Pause(id string) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	return c.group.Freeze()
+}
+
+// Resume thaws the container's processes.
+func (r *Runtime) Resume(id string) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	return c.group.Thaw()
+}
+
+func (r *Runtime) live(id string) (*container, error) {
+	if _, err := r.store.Layout(id); err != nil {
+		return nil, err
+	}
+	c := r.running(id)
+	if c == nil || c.pid == 0 || c.group == nil {
+		return nil, notRunning(id)
+	}
+	return c, nil
+}
+
+// Processes lists the container's processes, parents first.
+func (r *Runtime) Processes(id string) ([]backend.ProcessInfo, error) {
+	c, err := r.live(id)
+	if err != nil {
+		return nil, err
+	}
+	pids, err := c.group.Pids()
+	if err != nil {
+		return nil, err
+	}
+	return processInfos(pids), nil
+}
+
+// Stats reports the container's resource usage.
+func (r *Runtime) Stats(id string) (backend.Stats, error) {
+	c, err := r.live(id)
+	if err != nil {
+		return backend.Stats{}, err
+	}
+	st := backend.Stats{Read: time.Now(), OnlineCPUs: onlineCPUs(), SystemCPU: systemCPU()}
+	if err := c.group.Stats(&st); err != nil {
+		return st, err
+	}
+	st.NetRx, st.NetTx = netDev(c.pid)
+	return st, nil
+}
+
+// Connect adds an endpoint to running container id.
+func (r *Runtime) Connect(id string, ep backend.Endpoint) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", c.pid))
+	if err != nil {
+		return notRunning(id)
+	}
+	defer ns.Close()
+	if _, err := network.AddEndpoint(int(ns.Fd()), ep, false); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.endpoints[ep.NetworkID] = ep.IfName
+	c.mu.Unlock()
+	return nil
+}
+
+// Disconnect removes container id's endpoint on network netID.
+func (r *Runtime) Disconnect(id, netID string) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	ifName, ok := c.endpoints[netID]
+	delete(c.endpoints, netID)
+	c.mu.Unlock()
+	if !ok {
+		return backend.Errorf(backend.NotFound, "container %s is not connected to network %s", id, netID)
+	}
+	ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", c.pid))
+	if err != nil {
+		return notRunning(id)
+	}
+	defer ns.Close()
+	return network.RemoveEndpoint(int(ns.Fd()), ifName)
+}
