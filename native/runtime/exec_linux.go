@@ -106,7 +106,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, 
 	}
 	cmd := &exec.Cmd{
 		Path: r.Exe, Args: []string{"twinbox-exec", id},
-		Env: []string{"_TWINBOX_ROLE=exec", "_TWINBOX_TARGET=" + strconv.Itoa(c.pid), "_TWINBOX_CGROUP_FDS=" + strings.Join(cgfds, ",")},
+		Env:   []string{"_TWINBOX_ROLE=exec", "_TWINBOX_TARGET=" + strconv.Itoa(c.pid), "_TWINBOX_CGROUP_FDS=" + strings.Join(cgfds, ",")},
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, ExtraFiles: extra,
 	}
 	if err := cmd.Start(); err != nil {
