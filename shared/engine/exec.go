@@ -101,6 +101,17 @@ func (e *Engine) ExecStart(ctx context.Context, id string, opts ExecStartOptions
 	if err != nil {
 		return err
 	}
+	// As dockerd, only a missing exec is an HTTP error: the router hijacks
+	// first and every later error goes into the stream.
+	var streams Streams
+	if !opts.Detach && opts.GetStreams != nil {
+		if streams, err = opts.GetStreams(!x.req.Tty); err != nil {
+			return err
+		}
+		if streams.Stdin != nil {
+			defer streams.Stdin.Close()
+		}
+	}
 	x.mu.Lock()
 	if x.running {
 		x.mu.Unlock()
@@ -149,16 +160,6 @@ func (e *Engine) ExecStart(ctx context.Context, id string, opts ExecStartOptions
 	}
 	c.mu.Unlock()
 
-	var streams Streams
-	if !opts.Detach && opts.GetStreams != nil {
-		if streams, err = opts.GetStreams(!x.req.Tty); err != nil {
-			x.finish(126)
-			return err
-		}
-		if streams.Stdin != nil {
-			defer streams.Stdin.Close()
-		}
-	}
 	stdout, stderr := streams.Stdout, streams.Stderr
 	if !x.req.AttachStdout {
 		stdout = nil
