@@ -192,16 +192,13 @@ func (k *Kernel) Shutdown() {
 	for {
 		alive := 0
 		for _, p := range k.procs {
-			if p == k.init || p.state == stateReaped {
-				continue
-			}
-			alive++
-			if p.state == stateRunning {
+			switch {
+			case p == k.init:
+			case p.state == stateRunning:
+				alive++
 				p.killLocked(sigKill) // even frozen ones
-			}
-			if p.state == stateZombie {
-				// Nobody will wait for it any more.
-				k.reapLocked(p)
+			case p.state == stateZombie:
+				k.reapLocked(p) // nobody will wait for it any more
 			}
 		}
 		if alive == 0 {

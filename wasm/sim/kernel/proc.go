@@ -159,7 +159,7 @@ func (p *Process) Processes() []sys.ProcInfo {
 	defer p.k.mu.Unlock()
 	out := make([]sys.ProcInfo, 0, len(view.pids))
 	for _, q := range view.pids {
-		out = append(out, q.infoLocked(view))
+		out = append(out, q.infoLocked(view, p))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out

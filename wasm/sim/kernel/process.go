@@ -70,7 +70,7 @@ type Process struct {
 	children map[*Process]struct{}
 	state    procState
 	stopped  bool
-	waiting  int            // > 0 while blocked in a kernel call (state S)
+	waiting  int            // > 0 while blocked in a kernel call
 	gated    bool           // blocked because frozen or stopped
 	killSig  backend.Signal // the signal that is killing the process
 	exiting  bool           // a namespace init tearing down: its children are reaped at once
@@ -398,7 +398,7 @@ func (p *Process) exit(code int) {
 	k.cond.Broadcast()
 	par := p.parent
 	switch {
-	case par == nil || p.orphan || par.exiting || par.state != stateRunning || par.ignores(backend.SIGCHLD):
+	case par == nil || par == k.init || p.orphan || par.exiting || par.state != stateRunning || par.ignores(backend.SIGCHLD):
 		k.reapLocked(p)
 	default:
 		k.sendLocked(nil, par, backend.SIGCHLD)
@@ -519,14 +519,15 @@ func (p *Process) Info(view *PIDNamespace) sys.ProcInfo {
 	}
 	p.k.mu.Lock()
 	defer p.k.mu.Unlock()
-	return p.infoLocked(view)
+	return p.infoLocked(view, nil)
 }
 
-func (p *Process) infoLocked(view *PIDNamespace) sys.ProcInfo {
+// infoLocked describes p for ps run by self (nil: from outside).
+func (p *Process) infoLocked(view *PIDNamespace, self *Process) sys.ProcInfo {
 	in := sys.ProcInfo{
 		PID:     p.nrLocked(view),
 		UID:     p.cred.UID,
-		State:   p.stateLetterLocked(),
+		State:   p.stateLetterLocked(self),
 		Comm:    p.comm,
 		Start:   p.start,
 		CPUTime: p.cpuLocked(),
@@ -544,7 +545,10 @@ func (p *Process) infoLocked(view *PIDNamespace) sys.ProcInfo {
 	return in
 }
 
-func (p *Process) stateLetterLocked() string {
+// stateLetterLocked is p's state as ps shows it. A program cannot be
+// watched running between kernel calls, so a live process is sleeping (S),
+// except the one asking, which is running (R).
+func (p *Process) stateLetterLocked(self *Process) string {
 	switch {
 	case p.state != stateRunning:
 		return "Z"
@@ -552,10 +556,10 @@ func (p *Process) stateLetterLocked() string {
 		return "D"
 	case p.stopped:
 		return "T"
-	case p.waiting > 0:
-		return "S"
+	case p == self:
+		return "R"
 	}
-	return "R"
+	return "S"
 }
 
 // cpuLocked is the process's CPU time: the kernel charges each kernel call
