@@ -206,6 +206,15 @@ func newMachine(t *testing.T) *machine {
 	return m
 }
 
+// program adds a program to the registry and a link to the binary in /bin.
+func (m *machine) program(name string, prog sys.Program) {
+	m.t.Helper()
+	m.reg[name] = prog
+	if err := m.fs.Symlink("testbox", "/bin/"+name); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
 func (m *machine) mkdir(name string) {
 	m.t.Helper()
 	if err := vfs.MkdirAll(m.fs, name, 0o755); err != nil {
