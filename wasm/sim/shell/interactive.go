@@ -1,0 +1,260 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+)
+
+// banner is what interactive ash prints first.
+const banner = "\n\nBusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) built-in shell (ash)\n" +
+	"Enter 'help' for a list of built-in commands.\n\n"
+
+var errInterrupted = errors.New("interrupted")
+
+// lineReader reads lines from the terminal, one read(2) at a time and only
+// when asked, so that commands the shell runs read their own input. A ^C
+// while waiting leaves the read outstanding for the next line.
+type lineReader struct {
+	r       io.Reader
+	pending []byte
+	result  chan readResult
+	reading bool
+}
+
+type readResult struct {
+	b   []byte
+	err error
+}
+
+func (l *lineReader) next(ctx context.Context, intr <-chan struct{}) (string, error) {
+	for {
+		if i := strings.IndexByte(string(l.pending), '\n'); i >= 0 {
+			line := string(l.pending[:i+1])
+			l.pending = l.pending[i+1:]
+			return line, nil
+		}
+		if !l.reading {
+			l.reading = true
+			go func() {
+				buf := make([]byte, 4096)
+				n, err := l.r.Read(buf)
+				l.result <- readResult{buf[:n], err}
+			}()
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-intr:
+			return "", errInterrupted
+		case res := <-l.result:
+			l.reading = false
+			l.pending = append(l.pending, res.b...)
+			if res.err != nil && len(res.b) == 0 {
+				if len(l.pending) > 0 {
+					line := string(l.pending)
+					l.pending = nil
+					return line, nil
+				}
+				return "", res.err
+			}
+			if len(res.b) == 0 {
+				// A terminal's read returns 0 bytes at ^D.
+				if len(l.pending) > 0 {
+					line := string(l.pending)
+					l.pending = nil
+					return line, nil
+				}
+				return "", io.EOF
+			}
+		}
+	}
+}
+
+// interact is the interactive shell: prompt, read a line, run it.
+func (sh *shell) interact(ctx context.Context) int {
+	stderr := sh.p.Stderr()
+	io.WriteString(stderr, banner)
+	sigs := make(chan backend.Signal, 8)
+	sh.p.Notify(sigs, backend.SIGINT)
+	sh.p.Ignore(backend.SIGTERM)
+	sh.p.Ignore(backend.SIGQUIT)
+	atPrompt := make(chan struct{}, 1)
+	var mu sync.Mutex
+	running := false
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sigs:
+				mu.Lock()
+				r := running
+				mu.Unlock()
+				target := atPrompt
+				if r {
+					target = sh.interrupts
+				}
+				select {
+				case target <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	lines := &lineReader{r: sh.p.Stdin(), result: make(chan readResult, 1)}
+	if lines.r == nil {
+		lines.r = strings.NewReader("")
+	}
+	var buf strings.Builder
+	st := 0
+	for {
+		sh.jobs.notifyDone(stderr)
+		ps := "PS1"
+		if buf.Len() > 0 {
+			ps = "PS2"
+		}
+		io.WriteString(stderr, sh.prompt(ps))
+		line, err := lines.next(ctx, atPrompt)
+		if errors.Is(err, errInterrupted) {
+			buf.Reset()
+			io.WriteString(stderr, "\n")
+			st = 130
+			continue
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				io.WriteString(stderr, "\n")
+			}
+			return st
+		}
+		buf.WriteString(line)
+		src := buf.String()
+		f, perr := parser().Parse(strings.NewReader(src), "")
+		if perr != nil {
+			if delim, ok := heredocDelim(perr); ok && strings.HasSuffix(src, "\n") && !strings.Contains(src, "\n"+delim+"\n") {
+				_ = delim
+				continue
+			}
+			if syntax.IsIncomplete(perr) {
+				continue
+			}
+			buf.Reset()
+			sh.syntaxError("", src, perr)
+			st = 2
+			continue
+		}
+		buf.Reset()
+		if err := sh.check(f); err != nil {
+			sh.syntaxError("", src, err)
+			st = 2
+			continue
+		}
+		sh.rewrite(f, false)
+		for _, s := range f.Stmts {
+			if ctx.Err() != nil {
+				return st
+			}
+			mu.Lock()
+			running = true
+			mu.Unlock()
+			err := sh.runner.Run(ctx, s)
+			mu.Lock()
+			running = false
+			mu.Unlock()
+			var ex errExec
+			if errors.As(err, &ex) {
+				sh.execed = true
+				return ex.status
+			}
+			st = exitCode(err)
+			if sh.runner.Exited() {
+				return st
+			}
+		}
+	}
+}
+
+// prompt expands PS1 or PS2 as ash's fancy prompt does: \w the working
+// directory (~ for HOME), \W its last element, \u the user, \h the host,
+// \$ # for root, else $.
+func (sh *shell) prompt(name string) string {
+	ps := "> "
+	if name == "PS1" {
+		ps = `\w \$ `
+	}
+	if v, ok := sh.runner.Vars[name]; ok {
+		ps = v.String()
+	}
+	dir := sh.runner.Dir
+	home := ""
+	if v, ok := sh.runner.Vars["HOME"]; ok {
+		home = v.String()
+	}
+	var b strings.Builder
+	for i := 0; i < len(ps); i++ {
+		c := ps[i]
+		if c != '\\' || i+1 >= len(ps) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch ps[i] {
+		case 'w':
+			if home != "" && (dir == home || strings.HasPrefix(dir, home+"/")) && home != "/" {
+				b.WriteString("~" + strings.TrimPrefix(dir, home))
+			} else {
+				b.WriteString(dir)
+			}
+		case 'W':
+			if dir == "/" {
+				b.WriteString("/")
+			} else {
+				b.WriteString(dir[strings.LastIndexByte(dir, '/')+1:])
+			}
+		case '$':
+			if sh.p.Cred().UID == 0 {
+				b.WriteByte('#')
+			} else {
+				b.WriteByte('$')
+			}
+		case 'u':
+			b.WriteString(sh.userName())
+		case 'h':
+			h := sh.p.Hostname()
+			if i := strings.IndexByte(h, '.'); i >= 0 {
+				h = h[:i]
+			}
+			b.WriteString(h)
+		case 'H':
+			b.WriteString(sh.p.Hostname())
+		case 'n':
+			b.WriteByte('\n')
+		case '\\':
+			b.WriteByte('\\')
+		case '[', ']':
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(ps[i])
+		}
+	}
+	return b.String()
+}
+
+func (sh *shell) userName() string {
+	uid := sh.p.Cred().UID
+	for _, line := range strings.Split(sh.readFile("/etc/passwd"), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 3 && f[2] == fmt.Sprint(uid) {
+			return f[0]
+		}
+	}
+	return fmt.Sprint(uid)
+}
