@@ -107,11 +107,15 @@ func addAll(out *[]backend.Change, p string, n *inode) {
 	}
 }
 
-// statDifferent is archive's statDifferent (changes_unix.go): directories
-// compare mode, owner and device number; other files their size and mtime
-// too.
+// capability is the xattr ChangesDirs compares besides the stat fields.
+const capability = "security.capability"
+
+// statDifferent is archive's statDifferent (changes_unix.go), with
+// addChanges's capability check: directories compare mode, owner, device
+// number and file capabilities; other files their size and mtime too.
 func statDifferent(old, cur *inode) bool {
-	if old.mode != cur.mode || old.uid != cur.uid || old.gid != cur.gid || old.rdev != cur.rdev {
+	if old.mode != cur.mode || old.uid != cur.uid || old.gid != cur.gid || old.rdev != cur.rdev ||
+		old.xattrs[capability] != cur.xattrs[capability] {
 		return true
 	}
 	if old.isDir() {

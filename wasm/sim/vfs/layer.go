@@ -20,6 +20,8 @@ type Layer struct {
 
 	mergeOnce sync.Once
 	merged    *inode // frozen root of the merged view
+
+	tar layerTar
 }
 
 // NewLayer makes a layer from a snapshot of t's content, on top of parent
