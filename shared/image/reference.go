@@ -74,6 +74,15 @@ func MustParseRef(s string) Ref {
 const errDaemonLowercase = "invalid reference format: repository name must be lowercase"
 
 func parseNamed(s string, daemon bool) (Ref, error) {
+	if daemon {
+		// v0.6 takes an upper-case first element ("Example/x") for a
+		// registry; v2.8 takes it for the repository, which must be lower
+		// case.
+		if d, _, ok := strings.Cut(s, "/"); ok && d != "localhost" && !strings.ContainsAny(d, ".:") &&
+			strings.ToLower(d) != d && !isHex64(s) {
+			return Ref{}, errorString(errDaemonLowercase)
+		}
+	}
 	named, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		if daemon && strings.HasPrefix(err.Error(), "invalid reference format: repository name (") &&

@@ -67,6 +67,8 @@ func TestParseRefErrors(t *testing.T) {
 			"invalid reference format: repository name (library/BusyBox) must be lowercase"},
 		{"example/Hello:v1", "invalid reference format: repository name must be lowercase",
 			"invalid reference format: repository name (example/Hello) must be lowercase"},
+		// v0.6 takes an upper-case first element for a registry.
+		{"Example/hello:v1", "invalid reference format: repository name must be lowercase", ""},
 		{"", "invalid reference format", "invalid reference format"},
 		{"busybox:", "invalid reference format", "invalid reference format"},
 		{"-busybox", "invalid reference format", "invalid reference format"},
