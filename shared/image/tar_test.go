@@ -54,15 +54,19 @@ func hardlink(name, target string) *tar.Header {
 }
 
 func readAll(data []byte, opts *ReaderOptions) ([]Entry, *Reader, error) {
-	r := NewReader(bytes.NewReader(data), opts)
+	return readAllFrom(bytes.NewReader(data), opts)
+}
+
+func readAllFrom(r io.Reader, opts *ReaderOptions) ([]Entry, *Reader, error) {
+	rd := NewReader(r, opts)
 	var out []Entry
 	for {
-		e, err := r.Next()
+		e, err := rd.Next()
 		if err == io.EOF {
-			return out, r, nil
+			return out, rd, nil
 		}
 		if err != nil {
-			return out, r, err
+			return out, rd, err
 		}
 		out = append(out, *e)
 	}
