@@ -43,9 +43,6 @@ type Config struct {
 	Registry sys.Registry
 	// RootFS is the filesystem of the root mount namespace: the machine's.
 	RootFS vfs.FS
-	// WithCred wraps a filesystem so that it checks permissions as cred;
-	// nil means no checks (every process is as mighty as root).
-	WithCred func(fsys vfs.FS, cred sys.Cred) vfs.FS
 	// Hostname is the machine's host name; "" means "localhost".
 	Hostname string
 	// Release, Version and Machine are what uname reports; empty fields get

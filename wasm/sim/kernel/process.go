@@ -273,12 +273,9 @@ func (k *Kernel) insert(p *Process, parent *Process, a Attr) error {
 	p.in = &procReader{p: p, r: interruptible(p.stdin)}
 	p.out = &procWriter{p: p, w: p.stdout}
 	p.errw = &procWriter{p: p, w: p.stderr}
-	fsys := p.rawFS
-	if k.cfg.WithCred != nil && fsys != nil {
-		fsys = k.cfg.WithCred(fsys, p.cred)
-	}
-	if fsys != nil {
-		p.fsys = &gatedFS{p: p, fs: fsys}
+	if p.rawFS != nil {
+		cred := vfs.Cred{UID: p.cred.UID, GID: p.cred.GID, Groups: p.cred.Groups}
+		p.fsys = &gatedFS{p: p, fs: vfs.WithCred(p.rawFS, cred)}
 	}
 	return nil
 }

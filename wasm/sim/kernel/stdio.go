@@ -159,11 +159,12 @@ func interruptible(r io.Reader) io.Reader {
 // performs each underlying read, and bytes it gets after the reader gave up
 // wait for the next read, so nothing is lost.
 type asyncReader struct {
-	r    io.Reader
-	mu   sync.Mutex
-	buf  []byte
-	err  error
-	busy chan struct{} // closed when the read in flight completes; nil when idle
+	r      io.Reader
+	closed chan struct{} // closed by Input.Close; nil for other readers
+	mu     sync.Mutex
+	buf    []byte
+	err    error
+	busy   chan struct{} // closed when the read in flight completes; nil when idle
 }
 
 // ReadContext reads from the underlying reader, giving up when ctx is done.
@@ -191,6 +192,8 @@ func (a *asyncReader) ReadContext(ctx context.Context, b []byte) (int, error) {
 		case <-busy:
 		case <-ctx.Done():
 			return 0, ctx.Err()
+		case <-a.closed:
+			return 0, io.EOF
 		}
 	}
 }
@@ -210,6 +213,33 @@ func (a *asyncReader) pump(size int, busy chan struct{}) {
 	a.busy = nil
 	a.mu.Unlock()
 	close(busy)
+}
+
+// Input is standard input fed from outside the machine (a client's
+// stream): its reads are interruptible, and Close ends them with
+// end-of-file even while the source blocks, as closing a process's stdin
+// pipe does.
+type Input struct {
+	asyncReader
+	once sync.Once
+}
+
+// NewInput returns an Input reading r.
+func NewInput(r io.Reader) *Input {
+	return &Input{asyncReader: asyncReader{r: r, closed: make(chan struct{})}}
+}
+
+// Close makes reads return end-of-file once what was read is consumed.
+func (in *Input) Close() error {
+	in.once.Do(func() {
+		in.mu.Lock()
+		if in.err == nil {
+			in.err = io.EOF
+		}
+		in.mu.Unlock()
+		close(in.closed)
+	})
+	return nil
 }
 
 // gatedFS is a process's filesystem: every call is a kernel call, so a
@@ -318,6 +348,13 @@ type gatedFile struct {
 func (f *gatedFile) Read(b []byte) (int, error) {
 	if err := f.p.enter(); err != nil {
 		return 0, err
+	}
+	if cr, ok := f.File.(ContextReader); ok {
+		// A terminal or pipe: the read may block.
+		done := f.p.block()
+		n, err := cr.ReadContext(f.p.ctx, b)
+		done()
+		return n, interrupted(err)
 	}
 	return f.File.Read(b)
 }
