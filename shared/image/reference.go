@@ -79,7 +79,7 @@ func parseNamed(s string, daemon bool) (Ref, error) {
 		// registry; v2.8 takes it for the repository, which must be lower
 		// case.
 		if d, _, ok := strings.Cut(s, "/"); ok && d != "localhost" && !strings.ContainsAny(d, ".:") &&
-			strings.ToLower(d) != d && !isHex64(s) {
+			strings.ToLower(d) != d {
 			return Ref{}, errorString(errDaemonLowercase)
 		}
 	}
