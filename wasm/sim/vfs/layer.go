@@ -17,6 +17,7 @@ type Layer struct {
 	parent *Layer
 	own    *inode // frozen root of the layer's own content
 	size   int64
+	nodes  int // entries in own, to size a tar
 
 	mergeOnce sync.Once
 	merged    *inode // frozen root of the merged view
@@ -35,7 +36,9 @@ func NewLayer(parent *Layer, t *Tree) *Layer {
 }
 
 func newLayer(parent *Layer, own *inode) *Layer {
-	return &Layer{parent: parent, own: own, size: regularSize(own, map[*inode]bool{})}
+	l := &Layer{parent: parent, own: own}
+	l.size, l.nodes = regularSize(own, map[*inode]bool{})
+	return l
 }
 
 // Parent returns the layer below l, or nil.
@@ -152,12 +155,16 @@ func freeze(n *inode, seen map[*inode]*inode) *inode {
 	return &c
 }
 
-func regularSize(n *inode, seen map[*inode]bool) int64 {
-	var sum int64
+// regularSize returns the layer size of the tree below n (see Size) and
+// the number of its entries.
+func regularSize(n *inode, seen map[*inode]bool) (sum int64, nodes int) {
 	for _, c := range n.dir {
+		nodes++
 		switch {
 		case c.isDir():
-			sum += regularSize(c, seen)
+			s, k := regularSize(c, seen)
+			sum += s
+			nodes += k
 		default:
 			if c.nlink > 1 {
 				if seen[c] {
@@ -168,7 +175,7 @@ func regularSize(n *inode, seen map[*inode]bool) int64 {
 			sum += c.size()
 		}
 	}
-	return sum
+	return sum, nodes
 }
 
 // MarkOpaque marks directory name of t opaque, as overlayfs's

@@ -334,6 +334,7 @@ func ExportLayer(l *Layer) io.Reader {
 		return bytes.NewReader(l.tar.raw)
 	}
 	var buf bytes.Buffer
+	buf.Grow(int(l.size) + 1024*(l.nodes+2)) // content, headers and padding
 	w := image.NewLayerWriter(&buf, nil)
 	seen := map[*inode]string{}
 	if err := writeTree(w, l.own, "", true, seen); err != nil {
