@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -483,5 +484,66 @@ func TestCommit(t *testing.T) {
 	}
 	if got := must1(ReadFile(u, "/f")); got != "two" {
 		t.Fatalf("got %q, want %q in the container", got, "two")
+	}
+}
+
+// TestUnionConcurrent runs writers in many containers over one image at
+// once, with diffs and commits in between; run with -race.
+func TestUnionConcurrent(t *testing.T) {
+	image := NewLayer(nil, busyboxTree(t))
+	init := InitLayer(image, nil)
+	done := make(chan string)
+	for c := 0; c < 4; c++ {
+		go func() {
+			u := NewUnion(init, nil)
+			ns := NewNamespace(u, MountOptions{})
+			inner := make(chan error)
+			for w := 0; w < 3; w++ {
+				go func() {
+					for i := 0; i < 50; i++ {
+						name := fmt.Sprintf("/tmp/w%d-%d", w, i)
+						if err := WriteFile(ns, name, []byte("x"), 0o644); err != nil {
+							inner <- err
+							return
+						}
+						f, err := ns.OpenFile("/etc/passwd", os.O_WRONLY|os.O_APPEND, 0)
+						if err != nil {
+							inner <- err
+							return
+						}
+						f.Write([]byte("x\n"))
+						f.Close()
+						u.Changes()
+						if _, err := ns.ReadDir("/tmp"); err != nil {
+							inner <- err
+							return
+						}
+					}
+					inner <- nil
+				}()
+			}
+			msg := ""
+			for w := 0; w < 3; w++ {
+				if err := <-inner; err != nil {
+					msg = err.Error()
+				}
+			}
+			if msg == "" {
+				l := u.Commit(image)
+				ents, err := NewUnion(l, nil).ReadDir("/tmp")
+				if err != nil || len(ents) != 150 {
+					msg = fmt.Sprintf("got %d files in the commit (%v), want 150", len(ents), err)
+				}
+			}
+			done <- msg
+		}()
+	}
+	for c := 0; c < 4; c++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+	if got := must1(ReadFile(NewUnion(init, nil), "/etc/group")); got != "root:x:0:\nnogroup:x:65534:\n" {
+		t.Fatalf("got %q, want the shared layer unchanged", got)
 	}
 }
