@@ -6,6 +6,51 @@
 //
 // Everything is in memory and builds for js/wasm; nothing here touches the
 // host's filesystem.
+//
+// # A container's root
+//
+// Layers come from tars (ImportLayer, for `docker pull`/`load`/ADD) or
+// from snapshots (NewLayer of a Tree, Union.Commit). A container's root is
+// a Union over Docker's init layer over the image's top layer; its Changes
+// are `docker diff`:
+//
+//	image, err := vfs.ImportLayer(tarReader, nil, nil) // base layer
+//	initLayer := vfs.InitLayer(image, clock)            // /etc/hosts, /proc, ... mount points
+//	root := vfs.NewUnion(initLayer, clock)              // empty read-write layer
+//	...                                                 // the container writes through root
+//	changes := root.Changes()                           // []backend.Change
+//	layer := root.Commit(image)                         // `docker commit`
+//	diffID := layer.DiffID()                            // sha256 of vfs.ExportLayer(layer)
+//
+// Layers are immutable and shared: a thousand containers of one image share
+// its files, and an exited container costs about a kilobyte plus what it
+// wrote.
+//
+// # What a process sees
+//
+// A Namespace mounts filesystems into the root. The runtime makes each
+// mount point in the union first (which is why `-v /data` shows as
+// "A /data"), then mounts; WithCred adds a process's permission checks:
+//
+//	ns := vfs.NewNamespace(root, vfs.MountOptions{Type: "overlay", Device: "overlay"})
+//	vfs.MkdirAll(root, "/data", 0o755)
+//	ns.Mount("/data", volumeTree, vfs.MountOptions{Type: "ext4"})
+//	ns.Mount("/etc/hosts", engineFiles, vfs.MountOptions{Source: "/hosts"}) // a single file
+//	ns.Mount("/proc", vfs.SynthFS(procfs), vfs.MountOptions{Type: "proc"})
+//	ns.SetDevices(kernelDevices)                      // /dev/null and friends
+//	fsys := vfs.WithCred(ns, vfs.Cred{UID: 65534, GID: 65534})
+//
+// The archive API (`docker cp`) is StatPath, CopyOut and CopyIn on such a
+// Namespace; `docker export` is ExportMerged of the union.
+//
+// # Fidelity
+//
+// Path resolution and errnos follow Linux (checked against this kernel);
+// the union follows overlayfs as Docker's overlay2 driver mounts it
+// (copy-up keeps inode numbers, shared whiteout inodes, opaque directories,
+// EXDEV for renaming lower directories, one link for merged directories);
+// Changes follows dockerd 20.10's overlay2 driver, which compares the
+// merged trees (archive.ChangesDirs), not the newer upper-directory walk.
 package vfs
 
 import (

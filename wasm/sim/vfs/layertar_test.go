@@ -565,3 +565,13 @@ func FuzzImportLayerEntries(f *testing.F) {
 		_ = ExportLayer(u.Commit(l))
 	})
 }
+
+func TestEmptyCommit(t *testing.T) {
+	image := NewLayer(nil, busyboxTree(t))
+	l := NewUnion(InitLayer(image, nil), nil).Commit(image)
+	// The DiffID of every empty layer Docker makes: 1024 zero bytes.
+	const empty = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+	if l.DiffID() != empty || l.Size() != 0 {
+		t.Fatalf("got %s size %d, want %s size 0", l.DiffID(), l.Size(), empty)
+	}
+}
