@@ -193,7 +193,7 @@ func TestValidParent(t *testing.T) {
 }
 
 // tarOf builds an archive from name → content ("->target" makes a symlink).
-func tarOf(t *testing.T, files [][2]string) []byte {
+func tarOf(t testing.TB, files [][2]string) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
@@ -275,4 +275,34 @@ func TestWriteArchiveErrors(t *testing.T) {
 	if err == nil || err.Error() != "empty export - not implemented" {
 		t.Errorf("got %v, want \"empty export - not implemented\"", err)
 	}
+}
+
+func FuzzReadArchive(f *testing.F) {
+	for _, name := range []string{"testdata/dockerd-save-tags.tar"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	cfg := `{"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:` + strings.Repeat("0", 64) + `"]}}`
+	f.Add(tarOf(f, [][2]string{{"c.json", cfg}, {"l/layer.tar", "->../c.json"},
+		{"manifest.json", `[{"Config":"c.json","RepoTags":["x:1"],"Layers":["l/layer.tar"],"Parent":"sha256:1"}]`}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := ReadArchive(bytes.NewReader(data), &MemSpool{})
+		if err != nil {
+			return
+		}
+		for _, img := range a.Images {
+			if img.ID != Digest(img.Config) || len(img.Layers) != len(img.Image.RootFS.DiffIDs) {
+				t.Fatalf("image %s: inconsistent", img.ID)
+			}
+			for _, l := range img.Layers {
+				if rc, err := a.OpenLayer(l); err == nil {
+					ScanLayer(rc, &ReaderOptions{MaxFileSize: 1 << 20})
+					rc.Close()
+				}
+			}
+		}
+	})
 }

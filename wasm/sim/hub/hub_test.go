@@ -423,3 +423,23 @@ func BenchmarkPull(b *testing.B) {
 		rc.Close()
 	}
 }
+
+func FuzzParseRootfs(f *testing.F) {
+	f.Add(busyboxRootfs)
+	f.Add([]byte("\"a b\" file 4755 1 2 4 \"x\\n\\\"#\"\nl symlink 0777 0 0 \"../a b\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files, err := ParseRootfs(data)
+		if err != nil {
+			return
+		}
+		again, err := ParseRootfs(FormatRootfs(nil, files))
+		if err != nil {
+			t.Fatalf("formatted description does not parse: %v", err)
+		}
+		g, _ := json.Marshal(again)
+		w, _ := json.Marshal(files)
+		if string(g) != string(w) {
+			t.Fatalf("round trip: got %s, want %s", g, w)
+		}
+	})
+}
