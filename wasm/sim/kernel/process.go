@@ -445,6 +445,14 @@ func (p *Process) nrLocked(ns *PIDNamespace) int {
 	return p.ids[ns.level].nr
 }
 
+// Exe returns the path of the file the process executes, as execve was
+// given it ("" for the kernel's own processes).
+func (p *Process) Exe() string {
+	p.k.mu.Lock()
+	defer p.k.mu.Unlock()
+	return p.exe
+}
+
 // Namespaces returns the process's namespaces.
 func (p *Process) Namespaces() Namespaces { return p.ns }
 
