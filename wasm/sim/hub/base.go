@@ -106,6 +106,7 @@ func buildBase() (*SimBase, error) {
 		return nil, fmt.Errorf("hub: busybox.rootfs: %w", err)
 	}
 	var layer bytes.Buffer
+	layer.Grow(layerSizeHint(b.Files))
 	if err := WriteLayer(&layer, b.Files, func(i int) []byte { return b.Files[i].FileContent() }); err != nil {
 		return nil, fmt.Errorf("hub: busybox layer: %w", err)
 	}
@@ -137,6 +138,16 @@ func buildBase() (*SimBase, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// layerSizeHint is a little more than the size of the layer tar of files:
+// a header and padded content for each, and the end blocks.
+func layerSizeHint(files []File) int {
+	n := 2 * 512
+	for _, f := range files {
+		n += 512 + int(f.Size+511)/512*512
+	}
+	return n
 }
 
 func compact(raw []byte) []byte {

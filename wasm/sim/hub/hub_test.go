@@ -443,3 +443,14 @@ func FuzzParseRootfs(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkBuildBase measures what the simulator pays once for busybox:latest:
+// parsing the description, writing the layer and hashing it, and encoding
+// the configurations.
+func BenchmarkBuildBase(b *testing.B) {
+	for b.Loop() {
+		if _, err := buildBase(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
