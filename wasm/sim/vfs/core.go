@@ -488,8 +488,11 @@ func (c *core) Rename(oldname, newname string) error {
 	}
 	if rn.found {
 		nt := rn.node.top()
-		if nt == ot {
-			return nil // the same file: nothing to do
+		// Two names of one inode: nothing to do. Overlayfs gives each name
+		// of a lower hard link an inode of its own, so there the rename
+		// goes ahead.
+		if nt == ot && (!c.ov || (ro.node.up != nil && rn.node.up != nil)) {
+			return nil
 		}
 		switch {
 		case ot.isDir() && !nt.isDir():

@@ -131,12 +131,18 @@ func (n *inode) blocks() int64 {
 	return (sz + 4095) / 4096 * 8
 }
 
-// copyMeta returns a new inode with n's metadata and content (the content
-// shared, to be copied on write) and the same inode number, as overlayfs's
-// copy-up preserves st_ino. Directory entries are not copied.
+// copyUp returns a new inode with n's metadata and content (the content
+// shared, to be copied on write). It keeps n's inode number, as overlayfs
+// reports the lower st_ino after a copy-up, except for a file with more
+// than one link: copy-up breaks lower hard links, so overlayfs reports the
+// upper file's own number then. Directory entries are not copied.
 func (n *inode) copyUp(now int64) *inode {
+	ino := n.ino
+	if !n.isDir() && n.nlink > 1 {
+		ino = newIno()
+	}
 	c := &inode{
-		ino: n.ino, mode: n.mode, nlink: 1, uid: n.uid, gid: n.gid, rdev: n.rdev,
+		ino: ino, mode: n.mode, nlink: 1, uid: n.uid, gid: n.gid, rdev: n.rdev,
 		atime: n.atime, mtime: n.mtime, ctime: now, target: n.target, xattrs: n.xattrs,
 	}
 	if n.isDir() {
