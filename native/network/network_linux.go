@@ -60,7 +60,7 @@ func usedPrefixes() ([]netip.Prefix, error) {
 		if r.Dst == nil {
 			continue // the default route overlaps everything and nothing
 		}
-		if p, ok := prefix(r.Dst); ok {
+		if p, ok := prefix(r.Dst); ok && p.Bits() > 0 {
 			out = append(out, p)
 		}
 	}
@@ -144,8 +144,9 @@ func RemoveBridge(name string) error {
 }
 
 // NewNamespace creates a network namespace and returns a descriptor of it;
-// no process is in it yet. (On a thread of its own that then ends, so the
-// daemon's threads keep their namespace.)
+// no process is in it yet. It does so on a thread of its own that then
+// returns to the daemon's namespace and ends (or, should Go have run it on
+// the main thread, which never ends, stays parked there).
 func NewNamespace() (*os.File, error) {
 	type result struct {
 		f   *os.File
@@ -153,12 +154,20 @@ func NewNamespace() (*os.File, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		goruntime.LockOSThread() // never unlocked: see above
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			ch <- result{nil, fmt.Errorf("network: %w", err)}
+			return
+		}
+		defer orig.Close()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			ch <- result{nil, fmt.Errorf("network: new namespace: %w", err)}
 			return
 		}
 		f, err := os.Open("/proc/thread-self/ns/net")
+		// Leave the new namespace, so that only f holds it.
+		unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET)
 		ch <- result{f, err}
 	}()
 	r := <-ch

@@ -25,7 +25,13 @@ const syncFd = 3
 // never returns. In any other process it returns at once. main must call it
 // before anything else.
 func Init() {
-	switch os.Getenv("_TWINBOX_ROLE") {
+	role := os.Getenv("_TWINBOX_ROLE")
+	if role == "init" || role == "execinit" {
+		// The daemon learns that the command runs when this closes at exec.
+		unix.CloseOnExec(syncFd)
+		os.Unsetenv("_TWINBOX_ROLE")
+	}
+	switch role {
 	case "init":
 		goruntime.LockOSThread()
 		fatal(runInit())

@@ -65,7 +65,8 @@ func (s *Store) SaveMounts(id string, mounts []SavedMount) error {
 // WithRoot calls fn with container id's root directory open: /proc/PID/root
 // when the container runs as pid (pid > 0), else its overlay and saved
 // mounts, mounted in a private mount namespace of one locked thread that
-// ends with fn, so that no mount outlives the call, even if the daemon dies.
+// leaves it when fn returns, so that no mount outlives the call, even if the
+// daemon dies.
 // Errors: NotFound.
 func (s *Store) WithRoot(id string, pid int, fn func(rootFd int) error) error {
 	if pid > 0 {
@@ -90,9 +91,18 @@ func (s *Store) WithRoot(id string, pid int, fn func(rootFd int) error) error {
 		// this goroutine.
 		runtime.LockOSThread()
 		errc <- func() error {
+			orig, err := os.Open("/proc/thread-self/ns/mnt")
+			if err != nil {
+				return err
+			}
+			defer orig.Close()
 			if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_FS); err != nil {
 				return fmt.Errorf("unshare: %w", err)
 			}
+			// Go parks rather than ends a locked main thread: return to the
+			// daemon's namespace, so the private one and its mounts go away
+			// in any case.
+			defer unix.Setns(int(orig.Fd()), unix.CLONE_NEWNS)
 			if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 				return fmt.Errorf("make private: %w", err)
 			}
