@@ -127,8 +127,7 @@ func echoMain(c *cmd) int {
 	}
 	// echo writes its line in one write(2), unbuffered.
 	if _, err := c.p.Stdout().Write([]byte(b.String())); err != nil {
-		c.errorf("write error: %s", Strerror(err))
-		return 1
+		return c.writeFailed(err)
 	}
 	return 0
 }

@@ -146,7 +146,7 @@ func (sh *shell) stdin(hc interp.HandlerContext) io.Reader {
 func (sh *shell) stdinUnchanged(in io.Reader) bool { return in == nil }
 
 func (sh *shell) procFor(hc interp.HandlerContext, args []string) *builtinProc {
-	return &builtinProc{Proc: sh.p, args: args, env: execEnv(hc.Env), dir: hc.Dir,
+	return &builtinProc{Proc: sh.p, args: args, env: sh.execEnv(hc.Env), dir: hc.Dir,
 		in: sh.stdin(hc), out: hc.Stdout, err: hc.Stderr}
 }
 
@@ -604,7 +604,7 @@ func (sh *shell) execBuiltin(ctx context.Context, hc interp.HandlerContext, args
 	if len(rest) == 0 {
 		return hc.Builtin(ctx, []string{"exec"})
 	}
-	env := execEnv(hc.Env)
+	env := sh.execEnv(hc.Env)
 	if hc.Dir == sh.p.Dir() && sh.streamsUnchanged(hc) {
 		st, ok, err := sh.p.Exec(rest, env)
 		if ok {

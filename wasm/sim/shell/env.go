@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -151,34 +152,78 @@ func (sh *shell) homeOf(user string) string {
 }
 
 // execEnv is the environment of a command the shell runs: its exported
-// variables, without the shell's own.
-func execEnv(env expand.Environ) []string {
-	var list []string
+// variables, without the shell's own, in the order ash lists them — by
+// the bucket of its variable hash table, then in the order the variables
+// were made (ash's own first, then the environment's).
+func (sh *shell) execEnv(env expand.Environ) []string {
+	type entry struct {
+		kv          string
+		bucket, ord int
+	}
+	var list []entry
 	seen := map[string]int{}
+	n := 0
 	for name, vr := range env.Each {
 		if internalVar(name) {
 			continue
 		}
+		n++
 		i, dup := seen[name]
 		if !vr.IsSet() || !vr.Exported || vr.Kind != expand.String {
 			if dup {
-				list[i] = ""
+				list[i].kv = ""
 			}
 			continue
 		}
 		kv := name + "=" + vr.String()
 		if dup {
-			list[i] = kv
+			list[i].kv = kv
 			continue
 		}
+		// Variables made by the script come after the environment's;
+		// among themselves, by name (the interpreter keeps no order).
+		ord := 1 << 30
+		if _, ok := sh.env.vars[name]; ok {
+			ord = n
+		}
+		for j, v := range ashInitVars {
+			if v == name {
+				ord = j - len(ashInitVars)
+			}
+		}
 		seen[name] = len(list)
-		list = append(list, kv)
+		list = append(list, entry{kv, ashHash(name), ord})
 	}
-	out := list[:0]
-	for _, kv := range list {
-		if kv != "" {
-			out = append(out, kv)
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].bucket != list[j].bucket {
+			return list[i].bucket < list[j].bucket
+		}
+		if list[i].ord != list[j].ord {
+			return list[i].ord < list[j].ord
+		}
+		return list[i].kv < list[j].kv
+	})
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		if e.kv != "" {
+			out = append(out, e.kv)
 		}
 	}
 	return out
+}
+
+// ashInitVars are the variables ash makes before it reads the
+// environment, in its order.
+var ashInitVars = []string{"IFS", "MAIL", "MAILPATH", "PATH", "PS1", "PS2", "PS4", "OPTIND", "LINENO", "FUNCNAME", "RANDOM", "SECONDS", "LC_ALL", "LC_CTYPE", "HISTFILE"}
+
+// ashHash is ash's hashvar: the bucket of name in its 39-bucket table.
+func ashHash(name string) int {
+	if name == "" {
+		return 0
+	}
+	h := int(name[0]) << 4
+	for i := 0; i < len(name); i++ {
+		h += int(name[i])
+	}
+	return h % 39
 }

@@ -201,7 +201,7 @@ func (sh *shell) streamsUnchanged(hc interp.HandlerContext) bool {
 // when it is the tail of sh -c (and nothing else would notice), or runs
 // as a child that the shell waits for.
 func (sh *shell) external(ctx context.Context, hc interp.HandlerContext, args []string, tail bool) error {
-	env := execEnv(hc.Env)
+	env := sh.execEnv(hc.Env)
 	if tail && !sh.traps.any() && hc.Dir == sh.p.Dir() && sh.streamsUnchanged(hc) && sh.jobs.current(hc) == "" {
 		st, ok, err := sh.p.Exec(args, env)
 		if ok {
