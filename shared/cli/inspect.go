@@ -78,7 +78,7 @@ func inspectImage(ctx context.Context, api *client.Client, ref string) (any, []b
 }
 
 // The object types of docker inspect --type.
-var inspectTypes = []string{"config", "container", "image", "node", "network", "plugin", "secret", "service", "task", "volume"}
+var inspectTypes = []string{"config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"}
 
 func (c *dockerCLI) newInspectCommand() *cobra.Command {
 	var format, objectType string
@@ -147,7 +147,6 @@ func (c *dockerCLI) inspectAll(ctx context.Context, api *client.Client, size boo
 		{"secret", false, true, raw("/secrets/%s")},
 		{"config", false, true, raw("/configs/%s")},
 	}
-	swarmKnown, swarmOK := false, false
 	isSwarmManager := func() bool {
 		info, _, err := api.Info(ctx)
 		if err != nil {
@@ -157,6 +156,7 @@ func (c *dockerCLI) inspectAll(ctx context.Context, api *client.Client, size boo
 		return info.Swarm.ControlAvailable
 	}
 	return func(ref string) (any, []byte, error) {
+		swarmKnown, swarmOK := false, false // docker asks again for each name
 		for _, k := range kinds {
 			if typeConstraint != "" && k.objectType != typeConstraint {
 				continue
