@@ -591,7 +591,7 @@ func (c *cmd) mkdirAll(name string, mode fs.FileMode, explicit bool) error {
 			}
 			continue
 		}
-		perm := fs.FileMode(0o777) &^ c.p.Umask() | 0o300
+		perm := fs.FileMode(0o777)&^c.p.Umask() | 0o300
 		if last {
 			perm = mode &^ c.p.Umask()
 			if explicit {
@@ -734,7 +734,7 @@ func lnMain(c *cmd) int {
 // owners and times.
 type copyFlags struct {
 	recurse, noDeref, preserve, force, noClobber, interactive, hardlink, symlink, verbose bool
-	derefTop                                                                            bool
+	derefTop                                                                              bool
 }
 
 func (c *cmd) copyTree(src, dst string, f copyFlags, top bool) bool {
