@@ -1,0 +1,43 @@
+package sim
+
+import (
+	"context"
+	"strings"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
+)
+
+// CreateVolume makes /var/lib/docker/volumes/NAME/_data on the host.
+func (b *Backend) CreateVolume(ctx context.Context, name string) (string, error) {
+	if !validVolumeName(name) {
+		return "", backend.Errorf(backend.InvalidParameter, "create %s: invalid volume name", name)
+	}
+	dir := volumesDir + "/" + name
+	if _, err := b.host.Lstat(dir); err == nil {
+		return "", backend.Errorf(backend.Conflict, "volume %s exists", name)
+	}
+	if err := b.host.Mkdir(dir, 0o755); err != nil {
+		return "", backend.Errorf(backend.InvalidParameter, "create %s: %v", name, err)
+	}
+	data := dir + "/_data"
+	if err := b.host.Mkdir(data, 0o755); err != nil {
+		return "", err
+	}
+	b.host.Chmod(data, 0o755)
+	return data, nil
+}
+
+// RemoveVolume deletes a volume and its content.
+func (b *Backend) RemoveVolume(ctx context.Context, name string) error {
+	dir := volumesDir + "/" + name
+	if _, err := b.host.Lstat(dir); err != nil || !validVolumeName(name) {
+		return backend.Errorf(backend.NotFound, "get %s: no such volume", name)
+	}
+	return vfs.RemoveAll(b.host, dir)
+}
+
+// validVolumeName keeps a name inside the volumes directory.
+func validVolumeName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
+}
