@@ -354,15 +354,20 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(flagErrorFunc)
 	root.SetHelpCommand(c.newHelpCommand())
 
+	configDir := c.configDir()
 	flags := root.Flags()
-	flags.String("config", "/root/.docker", "Location of client config files")
+	flags.String("config", configDir, "Location of client config files")
 	flags.BoolP("debug", "D", false, "Enable debug mode")
 	flags.StringP("log-level", "l", "info", `Set the logging level ("debug", "info", "warn", "error", "fatal")`)
 	flags.Bool("tls", false, "Use TLS; implied by --tlsverify")
 	flags.Bool("tlsverify", false, "Use TLS and verify the remote")
-	flags.Var(newQuotedString("/root/.docker/ca.pem"), "tlscacert", "Trust certs signed only by this CA")
-	flags.Var(newQuotedString("/root/.docker/cert.pem"), "tlscert", "Path to TLS certificate file")
-	flags.Var(newQuotedString("/root/.docker/key.pem"), "tlskey", "Path to TLS key file")
+	certDir := configDir
+	if d := c.getenv("DOCKER_CERT_PATH"); d != "" {
+		certDir = d
+	}
+	flags.Var(newQuotedString(filepath.Join(certDir, "ca.pem")), "tlscacert", "Trust certs signed only by this CA")
+	flags.Var(newQuotedString(filepath.Join(certDir, "cert.pem")), "tlscert", "Path to TLS certificate file")
+	flags.Var(newQuotedString(filepath.Join(certDir, "key.pem")), "tlskey", "Path to TLS key file")
 	flags.VarP(newListOpts(&c.hosts, nil), "host", "H", "Daemon socket to connect to")
 	flags.StringP("context", "c", "", `Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")`)
 	flags.BoolP("version", "v", false, "Print version information and quit")
@@ -373,8 +378,85 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 
 	c.addCommands(root)
 
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		c.hideUnsupportedFeatures(cmd)
+		defaultHelp(cmd, args)
+	})
+
 	visitAll(root, func(cmd *cobra.Command) { cmd.DisableFlagsInUseLine = true })
 	return root
+}
+
+// configDir is where docker keeps its configuration: DOCKER_CONFIG, else
+// $HOME/.docker.
+func (c *dockerCLI) configDir() string {
+	if d := c.getenv("DOCKER_CONFIG"); d != "" {
+		return d
+	}
+	home := c.getenv("HOME")
+	if home == "" {
+		home = "/root"
+	}
+	return filepath.Join(home, ".docker")
+}
+
+// hideUnsupportedFeatures hides, in a command's help, the flags and
+// subcommands the engine cannot serve: those of a newer API version, of
+// another OS, or experimental ones on a non-experimental engine. Without an
+// engine, only the experimental ones are hidden, as docker does.
+func (c *dockerCLI) hideUnsupportedFeatures(cmd *cobra.Command) {
+	// Ask the engine only when an annotation needs it, as docker does.
+	var (
+		asked           bool
+		version, osType string
+		experimental    bool
+	)
+	server := func() {
+		if asked {
+			return
+		}
+		asked = true
+		version = clientAPIVersion
+		if api, err := c.client(); err == nil {
+			if err := api.NegotiateAPIVersion(c.ctx); err == nil {
+				p := api.ServerPing()
+				version, osType, experimental = api.Version(), p.OSType, p.Experimental
+			}
+		}
+	}
+	hide := func(annotations map[string][]string) bool {
+		if _, ok := annotations["experimental"]; ok {
+			if server(); !experimental {
+				return true
+			}
+		}
+		if v, ok := annotations["ostype"]; ok && len(v) > 0 {
+			if server(); osType != "" && v[0] != osType {
+				return true
+			}
+		}
+		if v, ok := annotations["version"]; ok && len(v) > 0 {
+			if server(); client.VersionLess(version, v[0]) {
+				return true
+			}
+		}
+		return false
+	}
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && hide(f.Annotations) {
+			f.Hidden = true
+		}
+	})
+	for _, sub := range cmd.Commands() {
+		annotations := map[string][]string{}
+		for k, v := range sub.Annotations {
+			annotations[k] = []string{v}
+		}
+		if !sub.Hidden && hide(annotations) {
+			sub.Hidden = true
+		}
+	}
 }
 
 // termWidth is the width usage text wraps at: the terminal's, or 80.

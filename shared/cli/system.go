@@ -237,9 +237,12 @@ func (c *dockerCLI) newInfoCommand() *cobra.Command {
 			}
 			return errors.Join(connErr, formatInfo(c.out, info, format))
 		},
-		Annotations: map[string]string{"category-top": "12"},
+		Annotations: map[string]string{
+			"category-top": "12",
+			"aliases":      "docker system info, docker info",
+		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "", formatHelp)
+	cmd.Flags().StringVarP(&format, "format", "f", "", inspectFormatHelp)
 	return cmd
 }
 

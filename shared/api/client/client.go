@@ -204,8 +204,10 @@ func (c *Client) ServerPing() Ping {
 	return c.ping
 }
 
-// versionLess reports whether API version a is older than b ("1.24" <
+// VersionLess reports whether API version a is older than b ("1.24" <
 // "1.41").
+func VersionLess(a, b string) bool { return versionLess(a, b) }
+
 func versionLess(a, b string) bool {
 	as, bs := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(as) || i < len(bs); i++ {

@@ -249,16 +249,15 @@ func main() {
 	in := flag.String("in", "", "scenario file")
 	outFile := flag.String("out", "", "output JSON")
 	upstream := flag.String("upstream", "/var/run/docker.sock", "dockerd socket")
-	dir := flag.String("dir", "", "working directory of the commands (default: a new temporary one)")
+	dir := flag.String("dir", "/tmp/record", "working directory and HOME of the commands, made empty first")
 	flag.Parse()
 
 	wd := *dir
-	if wd == "" {
-		d, err := os.MkdirTemp("", "record")
-		if err != nil {
-			log.Fatal(err)
-		}
-		wd = d
+	if err := os.RemoveAll(wd); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(wd, 0o755); err != nil {
+		log.Fatal(err)
 	}
 	sock := filepath.Join(wd, "proxy.sock")
 	l, err := net.Listen("unix", sock)
@@ -287,7 +286,7 @@ func main() {
 		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		if !strings.HasPrefix(line, "docker ") {
+		if line != "docker" && !strings.HasPrefix(line, "docker ") {
 			cmd := exec.Command("sh", "-c", line)
 			cmd.Dir = wd
 			cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+*upstream)
@@ -296,7 +295,7 @@ func main() {
 			}
 			continue
 		}
-		words, err := splitWords(line)
+		words, err := splitWords(line + " ")
 		if err != nil {
 			log.Fatal(err)
 		}
