@@ -74,7 +74,11 @@ import (
 // "rmdir", "rename", "stat", "lstat", "readlink", "symlink", "link",
 // "chmod", "lchown", "utimes", "truncate", "readdir").
 //
-// An FS does no permission checks; WithCred wraps one that does.
+// An FS does no permission checks; WithCred wraps one that does. What an
+// FS creates gets perm as given (the caller applies its umask) and belongs
+// to root, or to the group of a setgid directory; WithCred gives it to the
+// process's user instead. A zero time given to Chtimes leaves that time
+// unchanged.
 type FS interface {
 	// Stat follows a final symlink; Lstat does not.
 	Stat(name string) (fs.FileInfo, error)
