@@ -120,26 +120,7 @@ func (b *Backend) installHost() {
 		must(t.Chmod(f.path, f.mode))
 	}
 	must(t.Lchown("/etc/shadow", 0, 42))
-	bins := map[string]bool{}
-	cmds := sortedKeys(b.opts.HostCommands)
-	for _, c := range cmds {
-		bins[b.opts.HostCommands[c]] = true
-	}
-	for _, bin := range sortedKeys(bins) {
-		p := "/usr/bin/" + bin
-		must(vfs.WriteFile(t, p, simulatedBinary(bin, hostBinarySize), 0o755))
-		must(t.Chmod(p, 0o755))
-	}
-	for _, c := range cmds {
-		bin := b.opts.HostCommands[c]
-		if c == bin || strings.Contains(c, "/") {
-			continue
-		}
-		if _, err := t.Lstat("/usr/bin/" + c); err == nil {
-			continue
-		}
-		must(t.Symlink(bin, "/usr/bin/"+c))
-	}
+	b.installCommands()
 }
 
 // bootHost starts the kernel over the host's filesystem and the host's

@@ -97,6 +97,7 @@ func (b *Backend) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 	b.mu.Lock()
 	c.run = sb
 	c.ended = nil
+	c.lastPID = p.Pid()
 	b.mu.Unlock()
 	p.onExit = func(st backend.ExitStatus) {
 		b.teardown(c, sb)
@@ -208,6 +209,7 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 func (b *Backend) teardown(c *container, sb *sandbox) {
 	if sb.shim != nil {
 		sb.shim.Signal(backend.SIGKILL)
+		<-sb.shim.Done()
 	}
 	b.k.Release(sb.ns)
 	if sb.console != nil {

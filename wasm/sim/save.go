@@ -1,0 +1,379 @@
+package sim
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/shared/image"
+	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
+	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
+)
+
+// A saved simulator is a gzip-compressed tar:
+//
+//	sim.json               the records (savedState)
+//	host.tar               the host's root filesystem, as a layer tar
+//	layers/N.tar           each layer's own tar, parents first
+//	containers/ID.tar      each container's read-write layer, whiteouts included
+//
+// Volumes are in the host's filesystem. Processes are not saved: Load is a
+// reboot.
+
+// saveFormat is the version of the format Save writes.
+const saveFormat = 1
+
+type savedState struct {
+	Format     int
+	Saved      time.Time
+	Hostname   string
+	Layers     []savedLayer
+	Containers []savedContainer
+	Networks   []backend.Network
+}
+
+type savedLayer struct {
+	backend.Layer
+	File string
+}
+
+type savedContainer struct {
+	ID      string
+	Parent  string
+	Mounts  []backend.Mount
+	Running bool                // it ran when saved: Load ends it
+	Ended   *backend.ExitStatus // how its last run ended
+	LastPID int
+	File    string
+}
+
+// Save writes the simulator's state to w: the host's files (volumes
+// included), layers, containers' read-write layers, and the records of
+// containers and networks. Running containers are saved as they are;
+// their processes are not.
+func (b *Backend) Save(w io.Writer) error {
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	b.mu.Lock()
+	st := savedState{Format: saveFormat, Saved: b.clock.Now(), Hostname: b.opts.Hostname}
+	layers := b.layerOrderLocked()
+	var files []savedFile
+	for i, l := range layers {
+		name := fmt.Sprintf("layers/%d.tar", i)
+		st.Layers = append(st.Layers, savedLayer{Layer: l.info, File: name})
+		files = append(files, savedFile{name, func() io.Reader { return vfs.ExportLayer(l.vl) }})
+	}
+	for _, id := range sortedKeys(b.containers) {
+		c := b.containers[id]
+		name := "containers/" + id + ".tar"
+		st.Containers = append(st.Containers, savedContainer{
+			ID: id, Parent: c.parent, Mounts: c.mounts, Running: c.run != nil,
+			Ended: c.ended, LastPID: c.lastPID, File: name,
+		})
+		rootfs := c.rootfs
+		files = append(files, savedFile{name, func() io.Reader { return vfs.ExportLayer(rootfs.Commit(nil)) }})
+	}
+	for _, id := range sortedKeys(b.networks) {
+		st.Networks = append(st.Networks, b.networks[id])
+	}
+	b.mu.Unlock()
+
+	meta, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	host := func() io.Reader { return vfs.ExportLayer(vfs.NewLayer(nil, b.host)) }
+	files = append([]savedFile{{"sim.json", func() io.Reader { return bytes.NewReader(meta) }}, {"host.tar", host}}, files...)
+	for _, f := range files {
+		var buf bytes.Buffer
+		if _, err := io.Copy(&buf, f.content()); err != nil {
+			return err
+		}
+		hdr := &tar.Header{Name: f.name, Mode: 0o600, Size: int64(buf.Len()), Typeflag: tar.TypeReg, ModTime: st.Saved}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+type savedFile struct {
+	name    string
+	content func() io.Reader
+}
+
+// layerOrderLocked lists the layers parents first.
+func (b *Backend) layerOrderLocked() []*layer {
+	var out []*layer
+	done := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		l, ok := b.layers[id]
+		if !ok || done[id] {
+			return
+		}
+		done[id] = true
+		visit(l.info.Parent)
+		out = append(out, l)
+	}
+	for _, id := range sortedKeys(b.layers) {
+		visit(id)
+	}
+	return out
+}
+
+// Load makes a Backend from what Save wrote, with opts for what is not
+// saved (the registry, the clock, the host's commands, which are installed
+// again where missing). The machine boots afresh: containers that were
+// running have ended, with status 255, as after a reboot; Restore reports
+// them so. Errors: InvalidParameter for data Save did not write.
+func Load(r io.Reader, opts Options) (*Backend, error) {
+	files, err := readSaved(r)
+	if err != nil {
+		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %v", err)
+	}
+	var st savedState
+	if err := json.Unmarshal(files["sim.json"], &st); err != nil {
+		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: sim.json: %v", err)
+	}
+	if st.Format != saveFormat {
+		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: format %d, want %d", st.Format, saveFormat)
+	}
+	if opts.Hostname == "" {
+		opts.Hostname = st.Hostname
+	}
+	b := newBackend(opts)
+	if err := applyTar(b.host, bytes.NewReader(files["host.tar"])); err != nil {
+		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: host.tar: %v", err)
+	}
+	b.installCommands()
+	for _, sl := range st.Layers {
+		var below *vfs.Layer
+		if sl.Parent != "" {
+			p, ok := b.layers[sl.Parent]
+			if !ok {
+				return nil, backend.Errorf(backend.InvalidParameter, "load simulator: layer %s before its parent", sl.ChainID)
+			}
+			below = p.vl
+		}
+		vl, err := vfs.ImportLayer(bytes.NewReader(files[sl.File]), below, &vfs.ImportOptions{Clock: b.vclock()})
+		if err != nil {
+			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sl.File, err)
+		}
+		b.layers[sl.ChainID] = &layer{info: sl.Layer, vl: vl}
+	}
+	now := b.clock.Now()
+	for _, sc := range st.Containers {
+		var below *vfs.Layer
+		if sc.Parent != "" {
+			p, ok := b.layers[sc.Parent]
+			if !ok {
+				return nil, backend.Errorf(backend.InvalidParameter, "load simulator: container %s: no layer %s", sc.ID, sc.Parent)
+			}
+			below = p.vl
+		}
+		c := &container{id: sc.ID, parent: sc.Parent, mounts: sc.Mounts, ended: sc.Ended, lastPID: sc.LastPID}
+		c.init = vfs.InitLayer(below, b.vclock())
+		c.rootfs = vfs.NewUnion(c.init, b.vclock())
+		if err := applyTar(c.rootfs, bytes.NewReader(files[sc.File])); err != nil {
+			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sc.File, err)
+		}
+		if sc.Running {
+			c.ended = &backend.ExitStatus{Code: 255, At: now}
+		}
+		b.containers[sc.ID] = c
+	}
+	for _, n := range st.Networks {
+		b.networks[n.ID] = n
+	}
+	b.bootHost()
+	return b, nil
+}
+
+// readSaved reads the files of a saved simulator.
+func readSaved(r io.Reader) (map[string][]byte, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	files := map[string][]byte{}
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		files[hdr.Name] = data
+	}
+	if files["sim.json"] == nil {
+		return nil, errors.New("no sim.json")
+	}
+	return files, nil
+}
+
+// applyTar applies a layer tar to fsys through its ordinary operations, as
+// Docker applies a layer to a mounted root: whiteouts remove, an opaque
+// directory is emptied of what was below, everything else is made with its
+// owner, mode and times. On a union the result is the same upper tree.
+func applyTar(fsys vfs.FS, r io.Reader) error {
+	rd := image.NewReader(r, &image.ReaderOptions{AllowDevices: true})
+	var entries []image.Entry
+	var data [][]byte
+	opaque := map[string]bool{}
+	for {
+		e, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		var content []byte
+		if e.Type == image.TypeRegular && e.Size > 0 {
+			if content, err = io.ReadAll(rd); err != nil {
+				return err
+			}
+		}
+		if e.Type == image.TypeOpaque {
+			opaque[e.Path] = true
+		}
+		entries = append(entries, *e)
+		data = append(data, content)
+	}
+	type dirTime struct {
+		name string
+		t    time.Time
+	}
+	var dirs []dirTime
+	for i := range entries {
+		e := &entries[i]
+		name := "/" + e.Path
+		if e.Path == "." {
+			name = "/"
+		}
+		var err error
+		switch e.Type {
+		case image.TypeOpaque:
+			continue // handled with its directory
+		case image.TypeWhiteout:
+			err = vfs.RemoveAll(fsys, name)
+		case image.TypeDir:
+			fi, serr := fsys.Lstat(name)
+			switch {
+			case serr == nil && fi.IsDir() && !opaque[e.Path]:
+			case serr == nil:
+				if err = vfs.RemoveAll(fsys, name); err == nil {
+					err = fsys.Mkdir(name, e.Mode.Perm())
+				}
+			default:
+				err = fsys.Mkdir(name, e.Mode.Perm())
+			}
+			dirs = append(dirs, dirTime{name, e.ModTime})
+		case image.TypeHardlink:
+			vfs.RemoveAll(fsys, name)
+			err = fsys.Link("/"+e.Linkname, name)
+		case image.TypeSymlink:
+			vfs.RemoveAll(fsys, name)
+			err = fsys.Symlink(e.Linkname, name)
+		case image.TypeRegular:
+			vfs.RemoveAll(fsys, name)
+			err = writeNew(fsys, name, data[i], e.Mode.Perm())
+		default:
+			vfs.RemoveAll(fsys, name)
+			dev := kernel.Mkdev(uint32(e.Devmajor), uint32(e.Devminor))
+			err = fsys.Mknod(name, e.FileMode(), dev)
+		}
+		if err != nil {
+			return err
+		}
+		if e.Type == image.TypeWhiteout || e.Type == image.TypeHardlink {
+			continue
+		}
+		if err := fsys.Lchown(name, e.UID, e.GID); err != nil {
+			return err
+		}
+		if e.Type != image.TypeSymlink {
+			if err := fsys.Chmod(name, e.Mode); err != nil {
+				return err
+			}
+			if e.Type != image.TypeDir {
+				if err := fsys.Chtimes(name, e.ModTime, e.ModTime); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	sort.SliceStable(dirs, func(i, j int) bool { return len(dirs[i].name) > len(dirs[j].name) })
+	for _, d := range dirs {
+		if err := fsys.Chtimes(d.name, d.t, d.t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeNew(fsys vfs.FS, name string, data []byte, perm fs.FileMode) error {
+	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err1 := f.Close(); err == nil {
+		err = err1
+	}
+	return err
+}
+
+// installCommands installs the host's commands that are missing (after a
+// Load, a newer build may bring more).
+func (b *Backend) installCommands() {
+	t := b.host
+	cmds := sortedKeys(b.opts.HostCommands)
+	bins := map[string]bool{}
+	for _, c := range cmds {
+		bins[b.opts.HostCommands[c]] = true
+	}
+	for _, bin := range sortedKeys(bins) {
+		p := "/usr/bin/" + bin
+		if _, err := t.Lstat(p); err == nil {
+			continue
+		}
+		if err := vfs.WriteFile(t, p, simulatedBinary(bin, hostBinarySize), 0o755); err == nil {
+			t.Chmod(p, 0o755)
+		}
+	}
+	for _, c := range cmds {
+		bin := b.opts.HostCommands[c]
+		link := "/usr/bin/" + c
+		if c == bin || path.Base(c) != c {
+			continue
+		}
+		if _, err := t.Lstat(link); errors.Is(err, syscall.ENOENT) {
+			t.Symlink(bin, link)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package sim
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
+)
+
+func TestSaveLoad(t *testing.T) {
+	m := newMachine(t)
+	// A volume with data, a committed layer, a stopped container with
+	// changes (a new file, a changed one, a deletion, an opaque
+	// directory) and a running one.
+	if _, err := m.b.CreateVolume(m.ctx, "v"); err != nil {
+		t.Fatal(err)
+	}
+	s := spec("write", "/data/f", "in volume")
+	s.Mounts = []backend.Mount{{Type: "volume", Source: "v", Destination: "/data"}}
+	m.run(t, m.create(t), s)
+
+	changed := m.create(t)
+	m.run(t, changed, spec("write", "/etc/passwd", "root2"))
+	m.run(t, changed, spec("write", "/root/new", "x"))
+	if err := m.b.containers[changed].rootfs.Remove("/etc/group"); err != nil {
+		t.Fatal(err)
+	}
+	opq := m.create(t)
+	u := m.b.containers[opq].rootfs
+	if err := vfs.RemoveAll(u, "/bin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Mkdir("/bin", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Symlink("/nowhere", "/bin/link"); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := m.b.CommitRootfs(m.ctx, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := m.create(t)
+	p, _ := m.start(t, running, spec("sleep", "300s"))
+	if err := m.b.CreateNetwork(m.ctx, backend.Network{ID: "n1", Bridge: "br-n1"}); err != nil {
+		t.Fatal(err)
+	}
+	wantChanges, _ := m.b.Changes(m.ctx, changed)
+
+	var saved bytes.Buffer
+	if err := m.b.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("saved state: %d bytes", saved.Len())
+	b, err := Load(bytes.NewReader(saved.Bytes()), Options{Registry: testPrograms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	p.Signal(backend.SIGKILL)
+	wait(t, p)
+
+	if got := readHost(t, b, "/var/lib/docker/volumes/v/_data/f"); got != "in volume\n" {
+		t.Errorf("volume: got %q", got)
+	}
+	if got := readHost(t, b, "/etc/hostname"); got != "twinbox\n" {
+		t.Errorf("host file: got %q", got)
+	}
+	for _, id := range []string{m.base.ChainID, committed.ChainID} {
+		l, err := b.Layer(m.ctx, id)
+		want, _ := m.b.Layer(m.ctx, id)
+		if err != nil || l != want {
+			t.Errorf("layer %s: got %+v %v, want %+v", id, l, err, want)
+		}
+		if l.DiffID != b.layers[id].vl.DiffID() {
+			t.Errorf("layer %s: the loaded content's DiffID differs", id)
+		}
+	}
+	gotChanges, err := b.Changes(m.ctx, changed)
+	if err != nil || formatChanges(gotChanges) != formatChanges(wantChanges) {
+		t.Errorf("diff after load: got %q %v, want %q", formatChanges(gotChanges), err, formatChanges(wantChanges))
+	}
+	if got := formatChanges(wantChanges); !strings.Contains(got, "D /etc/group") || !strings.Contains(got, "A /root/new") {
+		t.Errorf("the saved container lacks the changes the test made: %q", got)
+	}
+	// The running container ended with the machine.
+	r, err := b.Restore(m.ctx, running, backend.Stdio{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(t, r); got != 255 {
+		t.Errorf("restore after load: got %d, want 255", got)
+	}
+	// The loaded machine works: containers start, see their files.
+	if code, out := runOn(t, b, changed, spec("cat", "/etc/passwd", "/root/new")); code != 0 || out != "root2\nx\n" {
+		t.Errorf("run after load: got %d %q", code, out)
+	}
+	ou := b.containers[opq].rootfs
+	if target, err := ou.Readlink("/bin/link"); err != nil || target != "/nowhere" {
+		t.Errorf("opaque /bin after load: got %q %v", target, err)
+	}
+	if _, err := ou.Lstat("/bin/cat"); err == nil {
+		t.Errorf("opaque /bin after load shows the image's /bin/cat")
+	}
+	if got, want := formatChanges(must2(b.Changes(m.ctx, opq))), formatChanges(must2(m.b.Changes(m.ctx, opq))); got != want {
+		t.Errorf("diff of the opaque directory after load: got %q, want %q", got, want)
+	}
+	if err := b.CreateNetwork(m.ctx, backend.Network{ID: "n1", Bridge: "br-n1"}); !backend.IsConflict(err) {
+		t.Errorf("network after load: got %v, want it there", err)
+	}
+	if _, err := Load(strings.NewReader("garbage"), Options{}); backend.CodeOf(err) != backend.InvalidParameter {
+		t.Errorf("load of garbage: got %v, want InvalidParameter", err)
+	}
+}
+
+func runOn(t *testing.T, b *Backend, id string, s *backend.Spec) (int, string) {
+	t.Helper()
+	out := &syncBuffer{}
+	p, err := b.Start(b.k.Init().Context(), id, s, backend.Stdio{Stdout: out, Stderr: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wait(t, p), out.String()
+}
+
+func must2[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
