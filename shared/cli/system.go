@@ -4,9 +4,11 @@ package cli
 // github.com/docker/cli/cli/command/system (v28.2.2), Apache License 2.0.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
@@ -15,12 +17,12 @@ import (
 	"time"
 
 	units "github.com/docker/go-units"
-	"github.com/moby/moby/api/types/system"
 	"github.com/spf13/cobra"
 
 	"github.com/twinbox-dev/twinbox/shared/api/client"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter/tabwriter"
+	"github.com/twinbox-dev/twinbox/shared/cli/view"
 )
 
 const defaultVersionTemplate = `{{with .Client -}}
@@ -59,7 +61,7 @@ Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
 
 type versionInfo struct {
 	Client clientVersionInfo
-	Server *system.VersionResponse
+	Server *view.Version
 }
 
 type platformInfo struct {
@@ -122,7 +124,11 @@ func (c *dockerCLI) newVersionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sv, err := api.ServerVersion(cmd.Context())
+			var sv view.Version
+			raw, err := api.GetRaw(cmd.Context(), "/version")
+			if err == nil {
+				err = json.Unmarshal(raw, &sv)
+			}
 			vd := versionInfo{Client: newClientVersion(api.Version())}
 			if err == nil {
 				vd.Server = &sv
@@ -136,7 +142,7 @@ func (c *dockerCLI) newVersionCommand() *cobra.Command {
 					}
 				}
 				if !found {
-					vd.Server.Components = append(vd.Server.Components, system.ComponentVersion{
+					vd.Server.Components = append(vd.Server.Components, view.ComponentVersion{
 						Name:    "Engine",
 						Version: sv.Version,
 						Details: map[string]string{
@@ -167,7 +173,7 @@ func (c *dockerCLI) newVersionCommand() *cobra.Command {
 	return cmd
 }
 
-func getDetailsOrder(v system.ComponentVersion) []string {
+func getDetailsOrder(v view.ComponentVersion) []string {
 	out := make([]string, 0, len(v.Details))
 	for k := range v.Details {
 		out = append(out, k)
@@ -178,15 +184,15 @@ func getDetailsOrder(v system.ComponentVersion) []string {
 
 // clientInfo is the client part of `docker info`.
 type clientInfo struct {
+	Debug bool
 	clientVersionInfo
-	Debug    bool
 	Plugins  []any
 	Warnings []string
 }
 
 // dockerInfo is what `docker info --format` templates run on.
 type dockerInfo struct {
-	*system.Info `json:",omitempty"`
+	*view.Info   `json:",omitempty"`
 	ServerErrors []string    `json:",omitempty"`
 	UserName     string      `json:"-"`
 	ClientInfo   *clientInfo `json:",omitempty"`
@@ -205,7 +211,7 @@ func (c *dockerCLI) newInfoCommand() *cobra.Command {
 			cv := newClientVersion("")
 			info := dockerInfo{
 				ClientInfo: &clientInfo{clientVersionInfo: cv, Debug: c.debug()},
-				Info:       &system.Info{},
+				Info:       &view.Info{},
 			}
 			var connErr error
 			if needsServerInfo(format, info) {
@@ -213,10 +219,14 @@ func (c *dockerCLI) newInfoCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				dinfo, _, err := api.Info(cmd.Context())
+				var dinfo view.Info
+				raw, err := api.GetRaw(cmd.Context(), "/info")
+				if err == nil {
+					err = json.Unmarshal(raw, &dinfo)
+				}
 				switch {
 				case err == nil:
-					info.Info = dinfo
+					info.Info = &dinfo
 				case client.IsConnectionError(err):
 					connErr = err
 					if format == "" {
@@ -313,7 +323,7 @@ func printNonEmpty(w io.Writer, label, value string) {
 	}
 }
 
-func (c *dockerCLI) prettyPrintServerInfo(info *system.Info) error {
+func (c *dockerCLI) prettyPrintServerInfo(info *view.Info) error {
 	var firstErr error
 	out := c.out
 	fmt.Fprintln(out, " Containers:", info.Containers)
@@ -426,8 +436,12 @@ func (c *dockerCLI) prettyPrintServerInfo(info *system.Info) error {
 		for _, n := range names {
 			fmt.Fprintln(out, "  "+n)
 		}
-		for _, p := range rc.InsecureRegistryCIDRs {
-			fmt.Fprintf(out, "  %s/%d\n", p.Addr().String(), p.Bits())
+		for _, cidr := range rc.InsecureRegistryCIDRs {
+			if p, err := netip.ParsePrefix(cidr); err == nil {
+				fmt.Fprintf(out, "  %s/%d\n", p.Addr().String(), p.Bits())
+			} else {
+				fmt.Fprintf(out, "  %s\n", cidr)
+			}
 		}
 	}
 	if rc := info.RegistryConfig; rc != nil && len(rc.Mirrors) > 0 {
