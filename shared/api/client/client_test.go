@@ -265,7 +265,10 @@ func TestRequests(t *testing.T) {
 		{"commit without pause", func(c *Client) error { _, err := c.ContainerCommit(ctx, "c1", CommitOptions{}); return err },
 			"POST /v1.41/commit?author=&comment=&container=c1&pause=0&repo=&tag="},
 		{"tag", func(c *Client) error { return c.ImageTag(ctx, "hello:v2", "example/hello") }, "POST /v1.41/images/hello:v2/tag?repo=docker.io%2Fexample%2Fhello&tag=latest"},
-		{"image remove", func(c *Client) error { _, err := c.ImageRemove(ctx, "hello:v1", ImageRemoveOptions{Force: true}); return err }, "DELETE /v1.41/images/hello:v1?force=1&noprune=1"},
+		{"image remove", func(c *Client) error {
+			_, err := c.ImageRemove(ctx, "hello:v1", ImageRemoveOptions{Force: true})
+			return err
+		}, "DELETE /v1.41/images/hello:v1?force=1&noprune=1"},
 		{"pull", func(c *Client) error {
 			r, err := c.ImagePull(ctx, "busybox", ImagePullOptions{})
 			if err == nil {
@@ -330,9 +333,15 @@ func TestClientSideErrors(t *testing.T) {
 		{"tag digest", func(c *Client) error {
 			return c.ImageTag(ctx, "busybox", "busybox@sha256:"+strings.Repeat("a", 64))
 		}, "refusing to create a tag with a digest reference"},
-		{"commit bad reference", func(c *Client) error { _, err := c.ContainerCommit(ctx, "c2", CommitOptions{Reference: "Bad:Ref"}); return err },
+		{"commit bad reference", func(c *Client) error {
+			_, err := c.ContainerCommit(ctx, "c2", CommitOptions{Reference: "Bad:Ref"})
+			return err
+		},
 			"invalid reference format: repository name (library/Bad) must be lowercase"},
-		{"logs bad since", func(c *Client) error { _, err := c.ContainerLogs(ctx, "bg", LogsOptions{Since: "yesterday"}, time.Now()); return err },
+		{"logs bad since", func(c *Client) error {
+			_, err := c.ContainerLogs(ctx, "bg", LogsOptions{Since: "yesterday"}, time.Now())
+			return err
+		},
 			`invalid value for "since": failed to parse value as time or duration: "yesterday"`},
 	}
 	for _, tt := range tests {
