@@ -554,7 +554,7 @@ func (c *dockerCLI) newExecCommand() *cobra.Command {
 				req.AttachStderr = true
 				req.AttachStdin = interactive
 			}
-			return c.runExec(cmd.Context(), args[0], req, detach)
+			return c.runExec(cmd.Context(), args[0], client.ExecCreateOptions{ExecCreateRequest: req, Detach: detach})
 		},
 		Annotations: map[string]string{
 			"category-top": "2",
@@ -578,7 +578,8 @@ func (c *dockerCLI) newExecCommand() *cobra.Command {
 	return cmd
 }
 
-func (c *dockerCLI) runExec(ctx context.Context, name string, req container.ExecCreateRequest, detach bool) error {
+func (c *dockerCLI) runExec(ctx context.Context, name string, opts client.ExecCreateOptions) error {
+	req, detach := &opts.ExecCreateRequest, opts.Detach
 	api, err := c.client()
 	if err != nil {
 		return err
@@ -595,7 +596,7 @@ func (c *dockerCLI) runExec(ctx context.Context, name string, req container.Exec
 		h, w := c.ttySize()
 		req.ConsoleSize = &[2]uint{h, w}
 	}
-	resp, err := api.ExecCreate(ctx, name, req)
+	resp, err := api.ExecCreate(ctx, name, opts)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,12 @@ func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Unlock()
-	_, _ = io.Copy(io.Discard, r.Body)
+	body, _ := io.ReadAll(r.Body)
+	if diff := compareBodies(body, e.Request.bytes()); diff != "" {
+		s.mu.Lock()
+		s.errs = append(s.errs, fmt.Sprintf("%s %s: request body differs from docker's:\n%s", r.Method, r.URL.Path, diff))
+		s.mu.Unlock()
+	}
 
 	if e.Hijacked {
 		conn, rw, err := w.(http.Hijacker).Hijack()
@@ -165,6 +170,50 @@ func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(e.Body.bytes())
+}
+
+// compareBodies compares JSON request bodies as values and lists the
+// differences by path; other bodies must be equal.
+func compareBodies(got, want []byte) string {
+	if len(got) == 0 && len(want) == 0 {
+		return ""
+	}
+	var g, w any
+	if json.Unmarshal(got, &g) != nil || json.Unmarshal(want, &w) != nil {
+		if !bytes.Equal(got, want) {
+			return fmt.Sprintf("got %q, want %q", got, want)
+		}
+		return ""
+	}
+	var diffs []string
+	diffJSON("", g, w, &diffs)
+	return strings.Join(diffs, "\n")
+}
+
+func diffJSON(path string, got, want any, diffs *[]string) {
+	gm, gok := got.(map[string]any)
+	wm, wok := want.(map[string]any)
+	if gok && wok {
+		keys := map[string]bool{}
+		for k := range gm {
+			keys[k] = true
+		}
+		for k := range wm {
+			keys[k] = true
+		}
+		for k := range keys {
+			diffJSON(path+"."+k, gm[k], wm[k], diffs)
+		}
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		*diffs = append(*diffs, fmt.Sprintf("  %s: got %s, want %s", path, toJSON(got), toJSON(want)))
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func loadRecording(t *testing.T, name string) *recording {

@@ -486,7 +486,11 @@ func (c *Client) ContainerCommit(ctx context.Context, id string, opts CommitOpti
 	if !opts.Pause {
 		q.Set("pause", "0")
 	}
-	resp, err := c.request(ctx, http.MethodPost, "/commit", q, opts.Config, nil)
+	var body any
+	if opts.Config != nil {
+		body = opts.Config
+	}
+	resp, err := c.request(ctx, http.MethodPost, "/commit", q, body, nil)
 	if err != nil {
 		drain(resp)
 		return r, err

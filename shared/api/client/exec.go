@@ -8,9 +8,16 @@ import (
 	"github.com/moby/moby/api/types/container"
 )
 
+// ExecCreateOptions are the parameters of ExecCreate: moby's request, and
+// Detach, which the docker CLI sends too.
+type ExecCreateOptions struct {
+	container.ExecCreateRequest
+	Detach bool
+}
+
 // ExecCreate creates an exec process in a running container. Errors:
 // *Error 409 when the container does not run.
-func (c *Client) ExecCreate(ctx context.Context, id string, req container.ExecCreateRequest) (common.IDResponse, error) {
+func (c *Client) ExecCreate(ctx context.Context, id string, req ExecCreateOptions) (common.IDResponse, error) {
 	var r common.IDResponse
 	id, err := trimID("container", id)
 	if err != nil {
