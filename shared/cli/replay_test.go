@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -38,6 +39,30 @@ type recordedStep struct {
 	Exit      int                 `json:"exit"`
 	Start     time.Time           `json:"start"`
 	Exchanges []*recordedExchange `json:"exchanges"`
+	Files     map[string]string   `json:"files"`
+}
+
+// memFiles are the recorded client files, below /tmp/record, the
+// recorder's working directory.
+type memFiles map[string]string
+
+func (m memFiles) Open(name string) (io.ReadCloser, error) {
+	rel, err := filepath.Rel("/tmp/record", filepath.Join("/tmp/record", name))
+	if err != nil {
+		return nil, err
+	}
+	if filepath.IsAbs(name) {
+		rel, _ = filepath.Rel("/tmp/record", name)
+	}
+	s, ok := m[rel]
+	if !ok {
+		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
+	}
+	return io.NopCloser(strings.NewReader(s)), nil
+}
+
+func (m memFiles) Create(name string) (io.WriteCloser, error) {
+	return nil, &os.PathError{Op: "open", Path: name, Err: syscall.EACCES}
 }
 
 type recordedExchange struct {
@@ -254,6 +279,7 @@ func runReplay(t *testing.T, step *recordedStep) {
 		},
 		Now:   srv.clock,
 		Getwd: func() (string, error) { return "/tmp/record", nil },
+		Files: memFiles(step.Files),
 	})
 	if got, want := stdout.String(), step.Stdout; got != want {
 		t.Errorf("stdout:\ngot:\n%s\nwant:\n%s", got, want)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -60,6 +61,17 @@ func (c *Client) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 	if err := c.negotiate(ctx); err != nil {
 		return r, err
 	}
+	v := c.Version()
+	switch {
+	case opts.Config != nil && opts.Config.StopTimeout != nil && versionLess(v, "1.25"):
+		return r, newVersionError("stop timeout", "1.25", v)
+	case opts.Platform != "" && versionLess(v, "1.41"):
+		return r, newVersionError("specify container image platform", "1.41", v)
+	case opts.Config != nil && opts.Config.Healthcheck != nil && opts.Config.Healthcheck.StartInterval != 0 && versionLess(v, "1.44"):
+		return r, newVersionError("specify health-check start interval", "1.44", v)
+	case hasEndpointMacAddress(opts.Networking) && versionLess(v, "1.44"):
+		return r, newVersionError("specify mac-address per network", "1.44", v)
+	}
 	if hc := opts.HostConfig; hc != nil {
 		hc.CapAdd = normalizeCapabilities(hc.CapAdd)
 		hc.CapDrop = normalizeCapabilities(hc.CapDrop)
@@ -79,6 +91,24 @@ func (c *Client) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 	}
 	err = decode(resp, &r)
 	return r, err
+}
+
+func hasEndpointMacAddress(n *network.NetworkingConfig) bool {
+	if n == nil {
+		return false
+	}
+	for _, ep := range n.EndpointsConfig {
+		if ep != nil && len(ep.MacAddress) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// newVersionError is the docker client's error for a feature the engine's
+// API version lacks.
+func newVersionError(feature, required, version string) error {
+	return &InvalidArgumentError{Msg: fmt.Sprintf("%q requires API version %s, but the Docker daemon API version is %s", feature, required, version)}
 }
 
 // normalizeCapabilities upper-cases capabilities, adds the CAP_ prefix,

@@ -80,6 +80,34 @@ type Step struct {
 	Exit      int         `json:"exit"`
 	Start     time.Time   `json:"start"`
 	Exchanges []*Exchange `json:"exchanges"`
+	// Files are the client's files when the command ran (--env-file...),
+	// by path relative to its working directory.
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// snapshot reads the small regular files below dir.
+func snapshot(dir string) map[string]string {
+	files := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || info.Size() > 64<<10 {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[rel] = string(b)
+		return nil
+	})
+	if len(files) == 0 {
+		return nil
+	}
+	return files
 }
 
 type recorder struct {
@@ -305,7 +333,7 @@ func main() {
 		cmd.Stdin = strings.NewReader(stdin)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		step := &Step{Args: words[1:], Stdin: stdin, Start: time.Now()}
+		step := &Step{Args: words[1:], Stdin: stdin, Start: time.Now(), Files: snapshot(wd)}
 		err = cmd.Run()
 		step.Exit = cmd.ProcessState.ExitCode()
 		if err != nil && step.Exit < 0 {
