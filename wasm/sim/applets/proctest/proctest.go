@@ -616,3 +616,10 @@ func (t *Terminal) SetRaw(raw bool) bool {
 	t.raw = raw
 	return was
 }
+
+// SetNow sets the fake clock.
+func (s *System) SetNow(t time.Time) {
+	s.mu.Lock()
+	s.now = t
+	s.mu.Unlock()
+}

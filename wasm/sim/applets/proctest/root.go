@@ -1,8 +1,11 @@
 package proctest
 
 import (
+	"fmt"
 	"io/fs"
+	"sort"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/twinbox-dev/twinbox/wasm/sim/applets"
@@ -77,7 +80,9 @@ func Build(fsys vfs.FS, files map[string]File) error {
 		case f.Mode&fs.ModeSymlink != 0:
 			err = fsys.Symlink(f.Content, n)
 		case f.Mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe) != 0:
-			err = fsys.Mknod(n, f.Mode, 0)
+			var major, minor uint64
+			fmt.Sscanf(f.Content, "%d,%d", &major, &minor)
+			err = fsys.Mknod(n, f.Mode, major<<8|minor)
 		default:
 			var fl vfs.File
 			fl, err = fsys.OpenFile(n, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, f.Mode.Perm())
@@ -122,35 +127,33 @@ func Build(fsys vfs.FS, files map[string]File) error {
 }
 
 func sortByDepth(names []string) {
-	depth := func(s string) int {
-		n := 0
-		for _, c := range s {
-			if c == '/' {
-				n++
-			}
+	sort.Slice(names, func(i, j int) bool {
+		di, dj := strings.Count(names[i], "/"), strings.Count(names[j], "/")
+		if di != dj {
+			return di < dj
 		}
-		return n
-	}
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0; j-- {
-			a, b := names[j-1], names[j]
-			if depth(a) > depth(b) || (depth(a) == depth(b) && a > b) {
-				names[j-1], names[j] = b, a
-			} else {
-				break
-			}
-		}
-	}
+		return names[i] < names[j]
+	})
 }
 
 // NewTree returns a System over a new vfs.Tree dated by the System's clock
 // and holding files.
 func NewTree(reg sys.Registry, files map[string]File) (*System, *vfs.Tree, error) {
 	s := New(nil, reg)
-	tree := vfs.NewTree(s.Now)
-	s.FS = tree
-	if err := Build(tree, files); err != nil {
+	tree, err := NewTreeOn(s, files)
+	if err != nil {
 		return nil, nil, err
 	}
 	return s, tree, nil
+}
+
+// NewTreeOn gives s a new vfs.Tree dated by its clock and holding files,
+// with the devices of WithDevices.
+func NewTreeOn(s *System, files map[string]File) (*vfs.Tree, error) {
+	tree := vfs.NewTree(s.Now)
+	s.FS = WithDevices(tree)
+	if err := Build(tree, files); err != nil {
+		return nil, err
+	}
+	return tree, nil
 }
