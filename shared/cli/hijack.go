@@ -35,8 +35,10 @@ type hijackedIOStreamer struct {
 	detachKeys   string
 }
 
-// stream runs until the output ends, the user detaches, or ctx ends.
-func (h *hijackedIOStreamer) stream(ctx context.Context) error {
+// stream runs until the output ends, the user detaches, or ctx ends. It
+// returns only when nothing writes to the output streams any more: a
+// library must not print after its command returned.
+func (h *hijackedIOStreamer) stream(ctx context.Context) (err error) {
 	restoreInput, err := h.setupInput()
 	if err != nil {
 		return fmt.Errorf("unable to setup input stream: %s", err)
@@ -47,6 +49,12 @@ func (h *hijackedIOStreamer) stream(ctx context.Context) error {
 	inputDone, detached, stopInput := h.beginInputStream(restoreInput)
 	defer stopInput()
 
+	waitOutput := func() {
+		if outputDone != nil {
+			h.resp.Close()
+			<-outputDone
+		}
+	}
 	select {
 	case err := <-outputDone:
 		return err
@@ -56,13 +64,16 @@ func (h *hijackedIOStreamer) stream(ctx context.Context) error {
 			case err := <-outputDone:
 				return err
 			case <-ctx.Done():
+				waitOutput()
 				return ctx.Err()
 			}
 		}
 		return nil
 	case err := <-detached:
+		waitOutput()
 		return err
 	case <-ctx.Done():
+		waitOutput()
 		return ctx.Err()
 	}
 }
