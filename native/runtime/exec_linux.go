@@ -15,9 +15,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/twinbox-dev/twinbox/native/network"
+	"github.com/twinbox-dev/twinbox/native/storage"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
@@ -41,22 +43,36 @@ func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, 
 			cleanup.close()
 		}
 	}()
+	// Find the command and the user in the container first, as runc does.
+	root, err := os.Open(fmt.Sprintf("/proc/%d/root", c.pid))
+	if err != nil {
+		return nil, notRunning(id)
+	}
+	if ps.Cwd != "" {
+		storage.MkdirIn(int(root.Fd()), ps.Cwd)
+	}
+	msg, err := execMessage(int(root.Fd()), ps, c.caps, "", "")
+	var master, slave *os.File
+	if err == nil && ps.Tty {
+		master, slave, err = openPtyIn(int(root.Fd()))
+	}
+	root.Close()
+	if err != nil {
+		return nil, execError(err)
+	}
 	var stdin, stdout, stderr *os.File
 	var stdinW *os.File
-	var outR, errR, master *os.File
-	var goFds []int
+	var outR, errR *os.File
+	var oob []byte
 	if ps.Tty {
-		var slave *os.File
-		var err error
-		if master, slave, err = openPty(c.pid, ps.ConsoleSize); err != nil {
-			return nil, err
+		if sz := ps.ConsoleSize; sz[0] > 0 && sz[1] > 0 {
+			pty.Setsize(master, &pty.Winsize{Rows: uint16(sz[0]), Cols: uint16(sz[1])})
 		}
 		cleanup.add(master)
 		fds.add(slave)
 		stdin, stdout, stderr = slave, slave, slave
-		goFds = []int{int(slave.Fd())}
+		oob = unix.UnixRights(int(slave.Fd()))
 	} else {
-		var err error
 		if stdio.Stdin != nil {
 			if stdin, stdinW, err = os.Pipe(); err != nil {
 				return nil, err
@@ -127,14 +143,12 @@ func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, 
 		return cmd.Wait()
 	})}, cleanup...)
 	p := newProcess(pid, stdio)
-	if err := send(syncFd, message{Kind: "config", Proc: &execConfig{Process: *ps, Caps: c.caps}}, goFds...); err != nil {
+	if err := unix.Sendmsg(syncFd, msg, oob, nil, 0); err != nil {
 		return nil, fmt.Errorf("runtime: exec: %w", err)
 	}
-	m, _, err := recv(syncFd)
-	if err == nil {
-		return nil, initError(ps.Args, m)
-	}
-	if !errors.Is(err, io.EOF) {
+	if _, v, _, err := recvRecord(syncFd); err == nil {
+		return nil, childError(ps.Args, v)
+	} else if !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("runtime: exec: %w", err)
 	}
 	if master != nil {

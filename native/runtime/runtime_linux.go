@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -129,14 +130,14 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		return nil, backend.WithCode(backend.InvalidParameter, err)
 	}
 	c.caps = caps
-	cfg := &initConfig{
-		Root: r.store.Root(), Layout: l, Process: spec.Process, Hostname: spec.Hostname,
-		Domainname: spec.Domainname, Files: map[string]string{}, ReadonlyRootfs: spec.ReadonlyRootfs,
-		Privileged: spec.Privileged, Caps: caps,
+	cfg := &rootfsConfig{
+		Root: r.store.Root(), Layout: l, Cwd: spec.Process.Cwd, Files: map[string]string{},
+		ReadonlyRootfs: spec.ReadonlyRootfs, Privileged: spec.Privileged, Tty: spec.Process.Tty,
 	}
-	if cfg.Process.Cwd == "" {
-		cfg.Process.Cwd = "/"
+	if cfg.Cwd == "" {
+		cfg.Cwd = "/"
 	}
+	loopback := false
 	os.Remove(filepath.Join(l.Dir, "exit"))
 	for p, data := range spec.Files {
 		name, ok := hostFileNames[p]
@@ -200,7 +201,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	switch spec.Network.Mode {
 	case "", "none":
 		flags |= unix.CLONE_NEWNET
-		cfg.LoopbackUp = true
+		loopback = true
 	case "host":
 	case "container":
 		other := r.running(spec.Network.Container)
@@ -214,7 +215,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		if netns, err = network.NewNamespace(); err != nil {
 			return nil, err
 		}
-		cfg.LoopbackUp = true
+		loopback = true
 	default:
 		return nil, backend.Errorf(backend.InvalidParameter, "network mode %q is not supported", spec.Network.Mode)
 	}
@@ -299,6 +300,12 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		"_TWINBOX_HOLD=" + strconv.Itoa(nhold),
 		"_TWINBOX_CGROUP_FDS=" + strings.Join(cgfds, ","),
 	}
+	if loopback {
+		env = append(env, "_TWINBOX_LO=1")
+	}
+	if spec.Privileged {
+		env = append(env, "_TWINBOX_SYSFS_RW=1")
+	}
 	if netns != nil {
 		env = append(env, "_TWINBOX_NETNS_FD="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, netns)
@@ -325,9 +332,6 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		return cmd.Wait()
 	})}, cleanup...)
 
-	if err := send(syncFd, message{Kind: "config", Init: cfg}); err != nil {
-		return nil, fmt.Errorf("runtime: send config: %w", err)
-	}
 	var netErr chan error
 	if spec.Network.Mode == "bridge" {
 		netErr = make(chan error, 1)
@@ -342,39 +346,54 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 			netErr <- nil
 		}()
 	}
-	m, _, err := recv(syncFd)
+	kind, v, mfds, err := recvRecord(syncFd)
+	for _, fd := range mfds {
+		defer unix.Close(fd)
+	}
+	if err == nil && kind == 'E' {
+		err = childError(spec.Process.Args, v)
+	} else if err == nil && (kind != 'R' || len(mfds) != 3) {
+		err = fmt.Errorf("runtime: container process: unexpected record %c", kind)
+	}
+	var master, slave *os.File
+	if err == nil {
+		master, slave, err = setupRootfs(pid, cfg, mfds[0], mfds[1], mfds[2])
+	}
 	if netErr != nil {
 		if nerr := <-netErr; nerr != nil && err == nil {
-			return nil, nerr
+			err = nerr
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("runtime: container init: %w", err)
+		return nil, err
 	}
-	if m.Kind == "error" {
-		return nil, initError(spec.Process.Args, m)
-	}
-	var master *os.File
-	var goFds []int
-	if spec.Process.Tty {
-		var slave *os.File
-		master, slave, err = openPty(pid, spec.Process.ConsoleSize)
-		if err != nil {
-			return nil, err
-		}
+	if master != nil {
 		cleanup.add(master)
 		defer slave.Close()
-		goFds = []int{int(slave.Fd())}
+		if sz := spec.Process.ConsoleSize; sz[0] > 0 && sz[1] > 0 {
+			pty.Setsize(master, &pty.Winsize{Rows: uint16(sz[0]), Cols: uint16(sz[1])})
+		}
 	}
-	if err := send(syncFd, message{Kind: "go"}, goFds...); err != nil {
-		return nil, fmt.Errorf("runtime: container init: %w", err)
+	root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid))
+	if err != nil {
+		return nil, err
 	}
-	m, _, err = recv(syncFd)
-	if err == nil {
-		return nil, initError(spec.Process.Args, m)
+	msg, err := execMessage(int(root.Fd()), &spec.Process, caps, spec.Hostname, spec.Domainname)
+	root.Close()
+	if err != nil {
+		return nil, execError(err)
 	}
-	if !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("runtime: container init: %w", err)
+	var oob []byte
+	if slave != nil {
+		oob = unix.UnixRights(int(slave.Fd()))
+	}
+	if err := unix.Sendmsg(syncFd, msg, oob, nil, 0); err != nil {
+		return nil, fmt.Errorf("runtime: container process: %w", err)
+	}
+	if kind, v, _, err := recvRecord(syncFd); err == nil {
+		return nil, childError(spec.Process.Args, v)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("runtime: container process: %w (%c)", err, kind)
 	}
 	unix.Close(syncFd)
 
@@ -416,19 +435,38 @@ type closerFunc func() error
 
 func (f closerFunc) Close() error { return f() }
 
-// initError turns the init's error message into the Start error.
-func initError(args []string, m message) error {
-	if m.Exec {
-		name := ""
-		if len(args) > 0 {
-			name = args[0]
+// recvRecord reads one 8-byte record and the descriptors that came with
+// it from the sync socket; io.EOF when the other side closed it (executed
+// the command).
+func recvRecord(fd int) (kind, value int32, fds []int, err error) {
+	buf := make([]byte, 8)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if errors.Is(err, unix.EINTR) {
+			continue
 		}
-		return &backend.ExecError{Name: name, Reason: m.Error}
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		if oobn > 0 {
+			if scms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+				for _, s := range scms {
+					if f, err := unix.ParseUnixRights(&s); err == nil {
+						fds = append(fds, f...)
+					}
+				}
+			}
+		}
+		if n == 0 {
+			return 0, 0, fds, io.EOF
+		}
+		if n != 8 {
+			return 0, 0, fds, fmt.Errorf("short record of %d bytes", n)
+		}
+		k, v, _ := readRecord(bytes.NewReader(buf))
+		return k, v, fds, nil
 	}
-	if strings.HasPrefix(m.Error, "unable to find") {
-		return backend.Errorf(backend.InvalidParameter, "%s", m.Error)
-	}
-	return fmt.Errorf("runtime: container init: %s", m.Error)
 }
 
 // readRecord reads one 8-byte record from a helper.
@@ -475,36 +513,4 @@ func exitStatus(ws unix.WaitStatus) backend.ExitStatus {
 		st.Code = ws.ExitStatus()
 	}
 	return st
-}
-
-// openPty opens a new terminal in container pid's own devpts, so that the
-// container sees it as /dev/pts/N.
-func openPty(pid int, size [2]uint) (master, slave *os.File, err error) {
-	root, err := unix.Open(fmt.Sprintf("/proc/%d/root", pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer unix.Close(root)
-	fd, err := unix.Openat2(root, "dev/pts/ptmx", &unix.OpenHow{
-		Flags:   unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("runtime: open the container's ptmx: %w", err)
-	}
-	master = os.NewFile(uintptr(fd), "ptmx")
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		master.Close()
-		return nil, nil, fmt.Errorf("runtime: unlock pty: %w", err)
-	}
-	sfd, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
-	if errno != 0 {
-		master.Close()
-		return nil, nil, fmt.Errorf("runtime: open pty peer: %w", errno)
-	}
-	slave = os.NewFile(sfd, "pty")
-	if size[0] > 0 && size[1] > 0 {
-		pty.Setsize(master, &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])})
-	}
-	return master, slave, nil
 }
