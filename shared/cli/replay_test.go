@@ -241,7 +241,7 @@ func toJSON(v any) string {
 	return string(b)
 }
 
-func loadRecording(t *testing.T, name string) *recording {
+func loadRecording(t testing.TB, name string) *recording {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "replay", name))
 	if err != nil {

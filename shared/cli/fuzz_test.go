@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzArgs runs the CLI on arbitrary arguments against an engine that
+// cannot be reached: parsing and validation must never panic, and every
+// failure must say why with one of docker's exit statuses.
+//
+//	go test ./shared/cli -run '^$' -fuzz FuzzArgs -fuzztime 2m
+func FuzzArgs(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "replay", "*.json"))
+	for _, file := range files {
+		rec := loadRecording(f, filepath.Base(file))
+		for _, step := range rec.Steps {
+			f.Add(strings.Join(step.Args, "\x00"))
+		}
+	}
+	f.Add("run\x00-p\x00[::1]:80:80\x00busybox")
+	f.Add("run\x00--mount\x00type=bind,src=.,dst=/x,bind-recursive=readonly,readonly,bind-propagation=rprivate\x00busybox")
+	f.Add("run\x00--network\x00name=n,alias=a,ip=1.2.3.4,driver-opt=a=b\x00busybox")
+	f.Fuzz(func(t *testing.T, joined string) {
+		if !utf8.ValidString(joined) {
+			return
+		}
+		args := strings.Split(joined, "\x00")
+		if joined == "" {
+			args = nil
+		}
+		var stdout, stderr bytes.Buffer
+		code := Run(context.Background(), args, Streams{Stdout: &stdout, Stderr: &stderr}, Options{
+			Dial: func(context.Context) (net.Conn, error) { return nil, errors.New("no engine") },
+		})
+		switch code {
+		case 0:
+		case 1, 64, 125, 126, 127:
+			if stderr.Len() == 0 {
+				t.Errorf("docker %q: exit %d without a message", args, code)
+			}
+		default:
+			t.Errorf("docker %q: exit %d, not one docker gives without an engine", args, code)
+		}
+	})
+}
