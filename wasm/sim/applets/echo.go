@@ -84,9 +84,8 @@ func echoMain(c *cmd) int {
 				newline = false
 			case 'e':
 				escapes = true
-			case 'E':
-				escapes = false
 			}
+			// 'E' changes nothing: escapes are off unless -e.
 		}
 		args = args[1:]
 	}

@@ -636,7 +636,7 @@ func rmdirMain(c *cmd) int {
 				break
 			}
 			d := dirName(p)
-			if d == p || d == "." || d == "/" {
+			if d == p || d == "." {
 				break
 			}
 			p = d
@@ -650,6 +650,9 @@ func rmdirMain(c *cmd) int {
 func (c *cmd) rmdir(name string) error {
 	if baseName(name) == "." {
 		return syscall.EINVAL
+	}
+	if strings.Trim(c.abs(name), "/") == "" {
+		return syscall.EBUSY
 	}
 	fi, err := c.lstat(name)
 	if err != nil {
@@ -684,10 +687,6 @@ func lnMain(c *cmd) int {
 		} else if fi, err := c.stat(dest); err == nil && fi.IsDir() {
 			destIsDir = true
 		}
-	}
-	if len(srcs) > 1 && !destIsDir {
-		c.errorf("%s: %s", dest, Strerror(syscall.ENOTDIR))
-		return 1
 	}
 	st := 0
 	for _, src := range srcs {
@@ -918,17 +917,12 @@ func cpMain(c *cmd) int {
 	dfi, derr := c.stat(dest)
 	destIsDir := derr == nil && dfi.IsDir() && !o.has("T")
 	if len(srcs) > 1 && !destIsDir {
-		if derr != nil {
-			for _, s := range srcs {
-				if _, err := c.lstat(s); err != nil {
-					c.errorf("can't stat '%s': %s", s, Strerror(err))
-				}
-			}
+		if derr == nil {
 			c.errorf("'%s' is not a directory", dest)
 			return 1
 		}
-		c.errorf("'%s' is not a directory", dest)
-		return 1
+		// A destination that does not exist is taken for a directory.
+		destIsDir = true
 	}
 	st := 0
 	for _, s := range srcs {

@@ -153,6 +153,12 @@ func (c *cmd) getopt(args []string, short string, longs ...string) (*opts, bool)
 				c.usageError()
 				return nil, false
 			}
+			if k+2 < len(short) && short[k+1] == ':' && short[k+2] == ':' {
+				// An optional argument must be attached: -Iseconds.
+				val := a[j+1:]
+				o.list = append(o.list, opt{name: string(ch), arg: val, hasArg: val != ""})
+				break
+			}
 			if k+1 < len(short) && short[k+1] == ':' {
 				val := a[j+1:]
 				if val == "" {

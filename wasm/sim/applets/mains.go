@@ -34,6 +34,7 @@ var mains = map[string]func(c *cmd) int{
 	"mkdir":    mkdirMain,
 	"mv":       mvMain,
 	"nproc":    nprocMain,
+	"od":       odMain,
 	"printf":   printfMain,
 	"ps":       psMain,
 	"pwd":      pwdMain,

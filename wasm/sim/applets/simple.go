@@ -2,6 +2,7 @@ package applets
 
 import (
 	"math"
+	"syscall"
 	"strconv"
 	"strings"
 	"time"
@@ -263,7 +264,15 @@ func hostnameMain(c *cmd) int {
 	}
 	if len(o.args) > 0 || o.has("F") {
 		// Setting the name needs CAP_SYS_ADMIN, which containers lack.
-		c.errorf("sethostname: %s", errnoText[1])
+		if s, ok := c.p.(interface{ SetHostname(string) error }); ok && len(o.args) > 0 {
+			if err := s.SetHostname(o.args[0]); err == nil {
+				return 0
+			} else {
+				c.errorf("sethostname: %s", Strerror(err))
+				return 1
+			}
+		}
+		c.errorf("sethostname: %s", Strerror(syscall.EPERM))
 		return 1
 	}
 	name := c.p.Hostname()
@@ -601,7 +610,12 @@ func ttyMain(c *cmd) int {
 }
 
 func lognameMain(c *cmd) int {
-	// getlogin(3) reads utmp, which containers do not have.
-	c.errorf("getlogin: %s", errnoText[6])
+	// getlogin(3) asks the terminal's utmp entry, which containers do
+	// not have.
+	if _, ok := c.p.Terminal(0); ok {
+		c.errorf("getlogin: %s", Strerror(syscall.ENXIO))
+	} else {
+		c.errorf("getlogin: %s", Strerror(syscall.ENOTTY))
+	}
 	return 1
 }

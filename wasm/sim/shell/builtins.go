@@ -50,17 +50,17 @@ func (sh *shell) builtin(ctx context.Context, hc interp.HandlerContext, args []s
 	case "exec":
 		return sh.execBuiltin(ctx, hc, args)
 	case "jobs":
-		sh.jobs.list(hc.Stdout)
+		sh.jobs.list(sh.stdoutOf(hc))
 		return nil
 	case "hash":
 		return nil
 	case "read":
 		return sh.read(ctx, hc, args)
 	case "times":
-		io.WriteString(hc.Stdout, "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n")
+		io.WriteString(sh.stdoutOf(hc), "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n")
 		return nil
 	case "help":
-		io.WriteString(hc.Stdout, helpText())
+		io.WriteString(sh.stdoutOf(hc), helpText())
 		return nil
 	case "ulimit":
 		return status(sh.ulimit(hc, args))
@@ -69,7 +69,26 @@ func (sh *shell) builtin(ctx context.Context, hc interp.HandlerContext, args []s
 			sh.listVars(hc, "")
 			return nil
 		}
-		return hc.Builtin(ctx, args)
+		err := hc.Builtin(ctx, args)
+		if err == nil {
+			for i := 1; i < len(args); i++ {
+				a := args[i]
+				if a == "--" || a == "-" {
+					break
+				}
+				if (a == "-o" || a == "+o") && i+1 < len(args) {
+					sh.noteSetLong(a == "-o", args[i+1])
+					i++
+					continue
+				}
+				if len(a) > 1 && (a[0] == '-' || a[0] == '+') {
+					sh.noteSet(a)
+					continue
+				}
+				break
+			}
+		}
+		return err
 	case "__tb_export":
 		sh.listVars(hc, "export")
 		return nil
@@ -147,7 +166,7 @@ func (sh *shell) stdinUnchanged(in io.Reader) bool { return in == nil }
 
 func (sh *shell) procFor(hc interp.HandlerContext, args []string) *builtinProc {
 	return &builtinProc{Proc: sh.p, args: args, env: sh.execEnv(hc.Env), dir: hc.Dir,
-		in: sh.stdin(hc), out: hc.Stdout, err: hc.Stderr}
+		in: sh.stdin(hc), out: sh.stdoutOf(hc), err: sh.stderrOf(hc)}
 }
 
 // applet runs an applet that ash has as a builtin (echo, printf, test),
@@ -228,7 +247,7 @@ func (sh *shell) cd(ctx context.Context, hc interp.HandlerContext, args []string
 		c.Chdir(target)
 	}
 	if printDir {
-		fmt.Fprintln(hc.Stdout, target)
+		fmt.Fprintln(sh.stdoutOf(hc), target)
 	}
 	return nil
 }
@@ -284,7 +303,7 @@ func (sh *shell) pwd(hc interp.HandlerContext, args []string) error {
 	if physical {
 		dir = sh.physical(dir)
 	}
-	fmt.Fprintln(hc.Stdout, dir)
+	fmt.Fprintln(sh.stdoutOf(hc), dir)
 	return nil
 }
 
@@ -402,16 +421,16 @@ func (sh *shell) typeBuiltin(hc interp.HandlerContext, names []string, verboseCo
 		kind, where, ok := sh.describe(hc, n)
 		switch {
 		case !ok:
-			fmt.Fprintf(hc.Stdout, "%s: not found\n", n)
+			fmt.Fprintf(sh.stdoutOf(hc), "%s: not found\n", n)
 			st = 127
 		case kind == "keyword":
-			fmt.Fprintf(hc.Stdout, "%s is a shell keyword\n", n)
+			fmt.Fprintf(sh.stdoutOf(hc), "%s is a shell keyword\n", n)
 		case kind == "function":
-			fmt.Fprintf(hc.Stdout, "%s is a function\n", n)
+			fmt.Fprintf(sh.stdoutOf(hc), "%s is a function\n", n)
 		case kind == "builtin":
-			fmt.Fprintf(hc.Stdout, "%s is a shell builtin\n", n)
+			fmt.Fprintf(sh.stdoutOf(hc), "%s is a shell builtin\n", n)
 		default:
-			fmt.Fprintf(hc.Stdout, "%s is %s\n", n, where)
+			fmt.Fprintf(sh.stdoutOf(hc), "%s is %s\n", n, where)
 		}
 	}
 	return st
@@ -443,19 +462,17 @@ func (sh *shell) command(ctx context.Context, hc interp.HandlerContext, args []s
 	}
 	switch mode {
 	case "v":
-		st := 0
-		for _, n := range rest {
-			kind, where, ok := sh.describe(hc, n)
-			switch {
-			case !ok:
-				st = 1
-			case kind == "file" || kind == "applet":
-				fmt.Fprintln(hc.Stdout, where)
-			default:
-				fmt.Fprintln(hc.Stdout, n)
-			}
+		// ash describes only the first operand.
+		kind, where, ok := sh.describe(hc, rest[0])
+		switch {
+		case !ok:
+			return status(1)
+		case kind == "file" || kind == "applet":
+			fmt.Fprintln(sh.stdoutOf(hc), where)
+		default:
+			fmt.Fprintln(sh.stdoutOf(hc), rest[0])
 		}
-		return status(st)
+		return nil
 	case "V":
 		return status(sh.typeBuiltin(hc, rest, true))
 	}
@@ -496,9 +513,9 @@ func (sh *shell) umaskBuiltin(hc interp.HandlerContext, args []string) int {
 				}
 				parts = append(parts, s)
 			}
-			fmt.Fprintln(hc.Stdout, strings.Join(parts, ","))
+			fmt.Fprintln(sh.stdoutOf(hc), strings.Join(parts, ","))
 		} else {
-			fmt.Fprintf(hc.Stdout, "%04o\n", uint32(m))
+			fmt.Fprintf(sh.stdoutOf(hc), "%04o\n", uint32(m))
 		}
 		return 0
 	}
@@ -521,7 +538,7 @@ func (sh *shell) ulimit(hc interp.HandlerContext, args []string) int {
 			val = "1048576"
 		}
 	}
-	fmt.Fprintln(hc.Stdout, val)
+	fmt.Fprintln(sh.stdoutOf(hc), val)
 	return 0
 }
 
@@ -531,7 +548,10 @@ func (sh *shell) eval(ctx context.Context, hc interp.HandlerContext, args []stri
 	src := strings.Join(args[1:], " ")
 	text, err := sh.prepareText(src, "eval")
 	if err != nil {
-		return status(2)
+		if sh.interactive {
+			return status(2)
+		}
+		return hc.Builtin(ctx, []string{"exit", "2"})
 	}
 	return hc.Builtin(ctx, []string{"eval", text})
 }
@@ -678,7 +698,7 @@ func (sh *shell) listVars(hc interp.HandlerContext, prefix string) {
 		if prefix != "" {
 			line = prefix + " " + line
 		}
-		fmt.Fprintln(hc.Stdout, line)
+		fmt.Fprintln(sh.stdoutOf(hc), line)
 	}
 }
 

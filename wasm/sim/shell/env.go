@@ -22,6 +22,7 @@ const (
 	varLastJob = "__tb_lastjob"
 	varJob     = "__tb_job"
 	varTilde   = "__tb_tilde_" // + user name: that user's home directory
+	varFlags   = "__tb_flags"  // $-
 )
 
 // internalVar reports whether name is one of the shell's own variables,
@@ -104,7 +105,7 @@ func (e *baseEnv) Each(fn func(name string, vr expand.Variable) bool) {
 			return
 		}
 	}
-	for _, name := range []string{varPID, varPPID, varArg0, varLastJob, varBgPID} {
+	for _, name := range []string{varPID, varPPID, varArg0, varLastJob, varBgPID, varFlags} {
 		if v, ok := e.sh.dynamicVar(name, false); ok {
 			if !fn(name, str(v)) {
 				return
@@ -124,6 +125,8 @@ func (sh *shell) dynamicVar(name string, wait bool) (string, bool) {
 		return strconv.Itoa(sh.p.PPID()), true
 	case varArg0:
 		return sh.arg0, true
+	case varFlags:
+		return sh.flagString(), true
 	case varLastJob:
 		return strconv.Itoa(sh.jobs.last()), true
 	case varBgPID:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"mvdan.cc/sh/v3/interp"
@@ -71,7 +72,7 @@ func (sh *shell) call(ctx context.Context, args []string) ([]string, error) {
 		}
 	}
 	name := args[0]
-	if strings.HasPrefix(name, "__tb_") {
+	if strings.HasPrefix(name, "__tb_") && !ownBuiltins[name] {
 		return args, nil
 	}
 	traps := sh.traps.hasPending()
@@ -193,8 +194,8 @@ func (sh *shell) exec(ctx context.Context, args []string) error {
 // own, so that exec(2) can hand them over as they are.
 func (sh *shell) streamsUnchanged(hc interp.HandlerContext) bool {
 	out, ok1 := hc.Stdout.(*procWriter)
-	errw, ok2 := hc.Stderr.(*procWriter)
-	return ok1 && ok2 && out == sh.stdout && errw == sh.stderr && sh.stdinUnchanged(hc.Stdin)
+	errw, ok2 := hc.Stderr.(*errTranslator)
+	return ok1 && ok2 && out == sh.stdout && errw == sh.runErr && sh.stdinUnchanged(hc.Stdin)
 }
 
 // external runs a command that is not a builtin: it replaces the shell
@@ -204,6 +205,10 @@ func (sh *shell) external(ctx context.Context, hc interp.HandlerContext, args []
 	env := sh.execEnv(hc.Env)
 	if tail && !sh.traps.any() && hc.Dir == sh.p.Dir() && sh.streamsUnchanged(hc) && sh.jobs.current(hc) == "" {
 		st, ok, err := sh.p.Exec(args, env)
+		var xe *backend.ExecError
+		if !ok && errors.As(err, &xe) && xe.Reason == backend.ReasonNotInPath && !strings.Contains(args[0], "/") && isApplet(args[0]) {
+			st, ok, err = sh.p.Exec(append([]string{sh.selfExe()}, args...), env)
+		}
 		if ok {
 			return errExec{st}
 		}
@@ -211,14 +216,27 @@ func (sh *shell) external(ctx context.Context, hc interp.HandlerContext, args []
 			return status(sh.execFailed(hc, "", args[0], err))
 		}
 	}
-	child, err := sh.p.Spawn(sys.Cmd{Args: args, Env: env, Dir: hc.Dir, Stdin: hc.Stdin, Stdout: hc.Stdout, Stderr: hc.Stderr})
+	stdin := sh.stdin(hc)
+	stderr := sh.stderrOf(hc)
+	child, err := sh.p.Spawn(sys.Cmd{Args: args, Env: env, Dir: hc.Dir, Stdin: stdin, Stdout: sh.stdoutOf(hc), Stderr: stderr})
+	if err != nil && !strings.Contains(args[0], "/") && isApplet(args[0]) {
+		// busybox's ash runs its applets without a PATH search, from its
+		// own binary: an applet works even when its link is gone.
+		var xe *backend.ExecError
+		if errors.As(err, &xe) && xe.Reason == backend.ReasonNotInPath {
+			self := append([]string{sh.selfExe()}, args...)
+			if c2, err2 := sh.p.Spawn(sys.Cmd{Args: self, Env: env, Dir: hc.Dir, Stdin: stdin, Stdout: sh.stdoutOf(hc), Stderr: stderr}); err2 == nil {
+				child, err = c2, nil
+			}
+		}
+	}
 	if err != nil {
 		var xe *backend.ExecError
 		if errors.As(err, &xe) && xe.Reason == "exec format error" {
 			// ash runs a file the kernel cannot execute as a script of
 			// its own: busybox re-executed as "ash FILE ARGS".
 			script := append([]string{"ash"}, args...)
-			if c2, err2 := sh.p.Spawn(sys.Cmd{Args: script, Env: env, Dir: hc.Dir, Stdin: hc.Stdin, Stdout: hc.Stdout, Stderr: hc.Stderr}); err2 == nil {
+			if c2, err2 := sh.p.Spawn(sys.Cmd{Args: script, Env: env, Dir: hc.Dir, Stdin: stdin, Stdout: sh.stdoutOf(hc), Stderr: stderr}); err2 == nil {
 				child, err = c2, nil
 			}
 		}
@@ -228,6 +246,36 @@ func (sh *shell) external(ctx context.Context, hc interp.HandlerContext, args []
 	}
 	sh.jobs.spawned(hc, child.PID())
 	return status(sh.waitChild(ctx, hc, child))
+}
+
+// stderrOf is a command's standard error: what the interpreter has for
+// it, but the shell's own stream where that is the interpreter's message
+// stream.
+func (sh *shell) stderrOf(hc interp.HandlerContext) io.Writer {
+	return sh.real(hc.Stderr)
+}
+
+// stdoutOf is a command's standard output, with 1>&2 onto the shell's
+// standard error resolved the same way.
+func (sh *shell) stdoutOf(hc interp.HandlerContext) io.Writer {
+	return sh.real(hc.Stdout)
+}
+
+func (sh *shell) real(w io.Writer) io.Writer {
+	if e, ok := w.(*errTranslator); ok && e == sh.runErr {
+		return sh.stderr
+	}
+	return w
+}
+
+// selfExe is the shell's own executable, where its applets are.
+func (sh *shell) selfExe() string {
+	if e, ok := sh.p.(interface{ Exe() string }); ok {
+		if x := e.Exe(); x != "" {
+			return x
+		}
+	}
+	return "/bin/busybox"
 }
 
 // execFailed reports why a command could not be run, as ash does, and
@@ -243,7 +291,7 @@ func (sh *shell) execFailed(hc interp.HandlerContext, builtin, name string, err 
 	} else if err != nil && !errors.Is(err, context.Canceled) {
 		text = strerror(err)
 	}
-	fmt.Fprintf(hc.Stderr, "%s%s: %s\n", sh.prefix(builtin), name, text)
+	fmt.Fprintf(sh.stderrOf(hc), "%s%s: %s\n", sh.prefix(builtin), name, text)
 	return st
 }
 
@@ -286,13 +334,13 @@ func (sh *shell) reportSignal(hc interp.HandlerContext, child sys.Child, st int)
 	switch sig {
 	case backend.SIGINT:
 		if sh.interactive {
-			fmt.Fprint(hc.Stderr, "\n")
+			fmt.Fprint(sh.stderrOf(hc), "\n")
 		}
 		return
 	case backend.SIGPIPE:
 		return
 	}
-	fmt.Fprintln(hc.Stderr, sigDescription(sig))
+	fmt.Fprintln(sh.stderrOf(hc), sigDescription(sig))
 }
 
 // sigDescription is glibc's strsignal(3).

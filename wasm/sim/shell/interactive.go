@@ -175,6 +175,10 @@ func (sh *shell) interact(ctx context.Context) int {
 				return ex.status
 			}
 			st = exitCode(err)
+			if sh.runErr.takeFatal() && !sh.runner.Exited() {
+				st = 2
+				break
+			}
 			if sh.runner.Exited() {
 				return st
 			}

@@ -83,7 +83,17 @@ func (sh *shell) rewrite(f *syntax.File, tail bool) {
 					n.Param = lit(varBgPID)
 				case "0":
 					n.Param = lit(varArg0)
+				case "-":
+					n.Param = lit(varFlags)
 				}
+			}
+			// ${x?} and ${x:?} without a message: ash's words.
+			if n.Exp != nil && (n.Exp.Op == syntax.ErrorUnset || n.Exp.Op == syntax.ErrorUnsetOrNull) && (n.Exp.Word == nil || len(n.Exp.Word.Parts) == 0) {
+				msg := "parameter not set"
+				if n.Exp.Op == syntax.ErrorUnsetOrNull {
+					msg += " or null"
+				}
+				n.Exp.Word = &syntax.Word{Parts: []syntax.WordPart{&syntax.SglQuoted{Value: msg}}}
 			}
 		case *syntax.Word:
 			rewriteTilde(n)
@@ -216,7 +226,7 @@ func rewriteDecl(d *syntax.DeclClause) syntax.Command {
 	switch variant {
 	case "export", "readonly":
 		listing := len(d.Args) == 0
-		if len(d.Args) == 1 && d.Args[0].Naked && d.Args[0].Name != nil && d.Args[0].Name.Value == "-p" {
+		if len(d.Args) == 1 && d.Args[0].Naked && d.Args[0].Name == nil && d.Args[0].Value != nil && d.Args[0].Value.Lit() == "-p" {
 			listing = true
 		}
 		if listing {

@@ -25,7 +25,7 @@ func (sh *shell) setup(params, set []string) error {
 		// No standard input: commands read the process's own (see
 		// shell.stdin); giving it to the interpreter would make it copy
 		// the stream eagerly outside js/wasm.
-		interp.StdIO(nil, sh.stdout, sh.stderr),
+		interp.StdIO(nil, sh.stdout, sh.runErr),
 		interp.OpenHandler(sh.open),
 		interp.StatHandler(sh.stat),
 		interp.ReadDirHandler2(sh.readDir),
@@ -77,6 +77,7 @@ func exitCode(err error) int {
 // parseSource parses a whole script as ash reads it, one line at a time:
 // the statements of the lines before a syntax error, and the error.
 func (sh *shell) parseSource(src string) ([]*syntax.Stmt, error) {
+	closedDoc := false
 	for tries := 0; ; tries++ {
 		var stmts []*syntax.Stmt
 		var perr error
@@ -94,9 +95,13 @@ func (sh *shell) parseSource(src string) ([]*syntax.Stmt, error) {
 		if perr != nil && tries < 8 {
 			if delim, ok := heredocDelim(perr); ok {
 				// ash ends a here-document at the end of the input.
+				closedDoc = closedDoc || !strings.HasSuffix(src, "\n")
 				src += "\n" + delim
 				continue
 			}
+		}
+		if perr == nil && closedDoc {
+			trimLastHeredoc(stmts)
 		}
 		if perr == nil {
 			f := &syntax.File{Stmts: stmts}
@@ -113,6 +118,26 @@ func (sh *shell) parseSource(src string) ([]*syntax.Stmt, error) {
 			}
 		}
 		return stmts, perr
+	}
+}
+
+// trimLastHeredoc drops the newline the parser adds at the end of a
+// here-document that the input ended without one.
+func trimLastHeredoc(stmts []*syntax.Stmt) {
+	var last *syntax.Redirect
+	for _, s := range stmts {
+		syntax.Walk(s, func(n syntax.Node) bool {
+			if r, ok := n.(*syntax.Redirect); ok && r.Hdoc != nil {
+				last = r
+			}
+			return true
+		})
+	}
+	if last == nil || len(last.Hdoc.Parts) == 0 {
+		return
+	}
+	if l, ok := last.Hdoc.Parts[len(last.Hdoc.Parts)-1].(*syntax.Lit); ok {
+		l.Value = strings.TrimSuffix(l.Value, "\n")
 	}
 }
 
@@ -134,6 +159,9 @@ func (sh *shell) runSource(ctx context.Context, src string, minusC bool) int {
 			return ex.status
 		}
 		st = exitCode(err)
+		if sh.runErr.takeFatal() && !sh.interactive {
+			return 2
+		}
 		if sh.runner.Exited() {
 			return st
 		}
@@ -181,6 +209,9 @@ func (sh *shell) runStream(ctx context.Context, r io.Reader) int {
 				return ex.status
 			}
 			st = exitCode(err)
+			if sh.runErr.takeFatal() {
+				return 2
+			}
 			if sh.runner.Exited() {
 				return st
 			}

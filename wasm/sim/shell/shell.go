@@ -45,7 +45,8 @@ type shell struct {
 
 	funcs map[string]bool // names declared as functions anywhere in the code seen
 
-	stdout, stderr *procWriter // the process's own streams, as the runner was given them
+	stdout, stderr *procWriter // the process's own streams
+	runErr         *errTranslator // the interpreter's standard error
 
 	jobs       jobTable
 	traps      trapTable
@@ -54,6 +55,8 @@ type shell struct {
 	execed     bool          // exec replaced the shell: no EXIT trap
 	umaskSet   bool
 	umaskVal   fs.FileMode
+	flags      map[byte]bool // set -e, -x, ... for $-
+	mode       byte          // 'c' (sh -c), 's' (commands from stdin), or 0
 
 	mu sync.Mutex // guards funcs
 }
@@ -74,6 +77,7 @@ func Main(p sys.Proc) int {
 		stdout: &procWriter{p.Stdout()},
 		stderr: &procWriter{p.Stderr()},
 	}
+	sh.runErr = &errTranslator{sh: sh}
 	if len(args) > 0 {
 		sh.applet = path.Base(args[0])
 		sh.arg0 = args[0]
@@ -82,6 +86,7 @@ func Main(p sys.Proc) int {
 	}
 	sh.jobs.init()
 	sh.traps.init()
+	sh.flags = map[byte]bool{}
 	return sh.main(args)
 }
 
@@ -178,7 +183,7 @@ func (sh *shell) main(args []string) int {
 		text, err := sh.readScript(name)
 		if err != nil {
 			sh.msg("can't open '%s': %s", name, strerror(err))
-			return 127
+			return 2
 		}
 		src, haveSrc = text, true
 		sh.arg0 = name
@@ -189,6 +194,19 @@ func (sh *shell) main(args []string) int {
 		_, tty0 := sh.p.Terminal(0)
 		_, tty2 := sh.p.Terminal(2)
 		sh.interactive = o.interactive || (tty0 && tty2)
+	}
+	for _, f := range o.set {
+		sh.noteSet(f)
+	}
+	switch {
+	case o.hasCommand:
+		sh.mode = 'c'
+	case haveSrc:
+	default:
+		sh.mode = 's'
+	}
+	if sh.interactive {
+		sh.flags['i'] = true
 	}
 	if err := sh.setup(params, o.set); err != nil {
 		sh.msg("%v", err)
@@ -307,6 +325,51 @@ func (sh *shell) prefix(command string) string {
 // applet-style messages.
 func (sh *shell) errorf(format string, args ...any) {
 	fmt.Fprintf(sh.p.Stderr(), "%s: %s\n", sh.applet, fmt.Sprintf(format, args...))
+}
+
+// noteSet records an option that set turns on or off, for $-.
+func (sh *shell) noteSet(arg string) {
+	if len(arg) < 2 || (arg[0] != '-' && arg[0] != '+') {
+		return
+	}
+	on := arg[0] == '-'
+	for i := 1; i < len(arg); i++ {
+		sh.mu.Lock()
+		sh.flags[arg[i]] = on
+		sh.mu.Unlock()
+	}
+}
+
+// noteSetLong records set -o NAME.
+func (sh *shell) noteSetLong(on bool, name string) {
+	letters := map[string]byte{"errexit": 'e', "noglob": 'f', "xtrace": 'x', "nounset": 'u', "allexport": 'a', "noexec": 'n', "verbose": 'v'}
+	if l, ok := letters[name]; ok {
+		sh.mu.Lock()
+		sh.flags[l] = on
+		sh.mu.Unlock()
+	}
+}
+
+// flagString is $-: ash lists its options from the last to the first of
+// its table, with c (or s) in the middle.
+func (sh *shell) flagString() string {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var b []byte
+	for _, l := range []byte("ubaCvx") {
+		if sh.flags[l] {
+			b = append(b, l)
+		}
+	}
+	if sh.mode != 0 {
+		b = append(b, sh.mode)
+	}
+	for _, l := range []byte("nmiIfe") {
+		if sh.flags[l] {
+			b = append(b, l)
+		}
+	}
+	return string(b)
 }
 
 // signalStatus is the status of a command killed by sig.

@@ -142,7 +142,7 @@ func (sh *shell) trap(hc interp.HandlerContext, args []string) int {
 			if s != 0 {
 				name = sigName(backend.Signal(s))
 			}
-			fmt.Fprintf(hc.Stdout, "trap -- %s %s\n", singleQuote(t.traps[backend.Signal(s)].orig), name)
+			fmt.Fprintf(sh.stdoutOf(hc), "trap -- %s %s\n", singleQuote(t.traps[backend.Signal(s)].orig), name)
 		}
 		t.mu.Unlock()
 		return 0

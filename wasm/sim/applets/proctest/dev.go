@@ -40,10 +40,9 @@ func (f *devFile) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 func (f *devFile) ReadAt(b []byte, off int64) (int, error) { return f.Read(b) }
-func (f *devFile) Write(b []byte) (int, error)            { return len(b), nil }
-func (f *devFile) Seek(int64, int) (int64, error)         { return 0, nil }
-func (f *devFile) Close() error                           { return nil }
-func (f *devFile) Stat() (fs.FileInfo, error)             { return f.fi, nil }
-func (f *devFile) Truncate(int64) error                   { return nil }
-func (f *devFile) Name() string                           { return f.name }
-
+func (f *devFile) Write(b []byte) (int, error)             { return len(b), nil }
+func (f *devFile) Seek(int64, int) (int64, error)          { return 0, nil }
+func (f *devFile) Close() error                            { return nil }
+func (f *devFile) Stat() (fs.FileInfo, error)              { return f.fi, nil }
+func (f *devFile) Truncate(int64) error                    { return nil }
+func (f *devFile) Name() string                            { return f.name }

@@ -386,7 +386,11 @@ func (p *Proc) Dir() string { return p.dir }
 func (p *Proc) FS() vfs.FS { return p.sys.FS }
 
 // Umask implements sys.Proc.
-func (p *Proc) Umask() fs.FileMode { return p.umask }
+func (p *Proc) Umask() fs.FileMode {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.umask
+}
 
 // Stdin implements sys.Proc.
 func (p *Proc) Stdin() io.Reader { return p.in }
@@ -622,4 +626,11 @@ func (s *System) SetNow(t time.Time) {
 	s.mu.Lock()
 	s.now = t
 	s.mu.Unlock()
+}
+
+// SetUmask sets the process's file creation mask, as umask(2).
+func (p *Proc) SetUmask(m fs.FileMode) {
+	p.mu.Lock()
+	p.umask = m & 0o777
+	p.mu.Unlock()
 }

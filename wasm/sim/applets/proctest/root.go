@@ -3,8 +3,8 @@ package proctest
 import (
 	"fmt"
 	"io/fs"
-	"sort"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
