@@ -2,9 +2,9 @@ package applets
 
 import (
 	"math"
-	"syscall"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 

@@ -45,7 +45,7 @@ type shell struct {
 
 	funcs map[string]bool // names declared as functions anywhere in the code seen
 
-	stdout, stderr *procWriter // the process's own streams
+	stdout, stderr *procWriter    // the process's own streams
 	runErr         *errTranslator // the interpreter's standard error
 
 	jobs       jobTable
