@@ -219,6 +219,7 @@ func (b *Backend) CreateRootfs(ctx context.Context, id, parent string) error {
 
 // RemoveRootfs deletes a container's layers and folder.
 func (b *Backend) RemoveRootfs(ctx context.Context, id string) error {
+	b.rt.Forget(id)
 	return b.store.RemoveRootfs(id)
 }
 

@@ -257,13 +257,10 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 	r.ctrs[id] = c
 	r.mu.Unlock()
 	go p.waitStatus(conn, nil, func(st *backend.ExitStatus) {
-		r.mu.Lock()
-		delete(r.ctrs, id)
-		r.mu.Unlock()
 		if c.group != nil {
 			st.OOMKilled = c.group.OOMKilled()
-			c.group.Delete()
 		}
+		r.release(id, c.group)
 	})
 	return p, nil
 }

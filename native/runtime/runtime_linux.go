@@ -38,11 +38,14 @@ type Runtime struct {
 
 	mu   sync.Mutex
 	ctrs map[string]*container
+	// gone holds, per container, a channel closed once the control group of
+	// its last run is deleted (in the background, off Wait's path).
+	gone map[string]chan struct{}
 }
 
 // New returns a Runtime over the storage and cgroup managers.
 func New(st *storage.Store, cg *cgroup.Manager) *Runtime {
-	return &Runtime{store: st, cg: cg, Exe: "/proc/self/exe", ctrs: make(map[string]*container)}
+	return &Runtime{store: st, cg: cg, Exe: "/proc/self/exe", ctrs: make(map[string]*container), gone: make(map[string]chan struct{})}
 }
 
 // container is a running container.
@@ -102,7 +105,11 @@ func (r *Runtime) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 	}
 	c := &container{id: id, endpoints: map[string]string{}}
 	r.ctrs[id] = c // reserved; removed again on failure
+	gone := r.gone[id]
 	r.mu.Unlock()
+	if gone != nil {
+		<-gone // the previous run's control group
+	}
 	p, err := r.start(ctx, c, l, spec, stdio)
 	if err != nil {
 		r.mu.Lock()
@@ -423,12 +430,41 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		cmd.Wait()
 	}, func(st *backend.ExitStatus) {
 		st.OOMKilled = group.OOMKilled()
-		r.mu.Lock()
-		delete(r.ctrs, c.id)
-		r.mu.Unlock()
-		group.Delete()
+		r.release(c.id, group)
 	})
 	return p, nil
+}
+
+// release forgets a container that ended and deletes its control group
+// in the background; the next Start of the container waits for that.
+func (r *Runtime) release(id string, group *cgroup.Group) {
+	ch := make(chan struct{})
+	r.mu.Lock()
+	delete(r.ctrs, id)
+	r.gone[id] = ch
+	r.mu.Unlock()
+	go func() {
+		if group != nil {
+			group.Delete()
+		}
+		r.mu.Lock()
+		if r.gone[id] == ch {
+			delete(r.gone, id)
+		}
+		r.mu.Unlock()
+		close(ch)
+	}()
+}
+
+// Forget waits until nothing of container id's last run remains (its
+// control group); the caller removes the rootfs next.
+func (r *Runtime) Forget(id string) {
+	r.mu.Lock()
+	ch := r.gone[id]
+	r.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 type closerFunc func() error
