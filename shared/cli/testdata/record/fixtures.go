@@ -78,6 +78,12 @@ func main() {
 		w.Header().Set("Ostype", "linux")
 		w.Header().Set("Server", "Docker/20.10.24+dfsg1 (linux)")
 		w.Header().Set("Content-Type", "application/json")
+		if p == "/images/create" {
+			// A pull of busybox from a local registry, recorded from
+			// dockerd 20.10.24 (../replay/pull.json).
+			w.Write(read("pull-stream.jsonl"))
+			return
+		}
 		if name, ok := routes[p]; ok {
 			w.Write(read(name))
 			return
