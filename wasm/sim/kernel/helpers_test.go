@@ -36,14 +36,14 @@ var epoch = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 // machine is a kernel over a small root filesystem with a "testbox"
 // multi-call binary whose applets are the programs below.
 type machine struct {
-	t     *testing.T
+	t     testing.TB
 	k     *Kernel
 	fs    *vfs.Tree
 	clock *FakeClock
 	reg   registry
 }
 
-func newMachine(t *testing.T) *machine {
+func newMachine(t testing.TB) *machine {
 	t.Helper()
 	m := &machine{t: t, fs: vfs.NewTree(nil), clock: NewFakeClock(epoch)}
 	m.reg = registry{
