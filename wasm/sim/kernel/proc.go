@@ -346,3 +346,5 @@ func (c *child) Wait() int {
 	c.parent.enter()
 	return c.p.Wait()
 }
+
+var _ sys.HostnameSetter = (*Process)(nil)

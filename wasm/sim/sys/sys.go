@@ -109,6 +109,14 @@ type Proc interface {
 	Exec(args, env []string) (status int, ok bool, err error)
 }
 
+// HostnameSetter is implemented by a Proc that can change the host name of
+// its UTS namespace (sethostname(2), for `hostname NAME`). Errors: EPERM
+// unless the process is root with CAP_SYS_ADMIN (a privileged container,
+// or the host); EINVAL for a name longer than 64 bytes.
+type HostnameSetter interface {
+	SetHostname(name string) error
+}
+
 // Cmd describes a child process to Spawn. Nil streams read end-of-file or
 // discard output.
 type Cmd struct {
@@ -145,7 +153,8 @@ type Utsname struct {
 type ProcInfo struct {
 	PID, PPID int
 	UID       int
-	// State is "R", "S", "D", "T" (stopped or frozen) or "Z".
+	// State is "R", "S", "D" (frozen by the cgroup freezer: Linux reports
+	// tasks in the refrigerator as uninterruptible), "T" (stopped) or "Z".
 	State   string
 	Comm    string   // program name, at most 15 bytes
 	Args    []string // command line
