@@ -84,6 +84,7 @@ type Process struct {
 	ignored  uint64 // bit n: signal n is ignored
 	exited   chan struct{}
 	reaped   chan struct{}
+	idle     chan struct{} // closed the first time the process blocks or exits
 }
 
 // Caps are the privileges a process has beyond its user ID, the few
@@ -187,6 +188,7 @@ func (k *Kernel) Spawn(a Attr) (*Process, error) {
 		children: map[*Process]struct{}{},
 		exited:   make(chan struct{}),
 		reaped:   make(chan struct{}),
+		idle:     make(chan struct{}),
 	}
 	p.stdin, p.stdout, p.stderr = a.Stdin, a.Stdout, a.Stderr
 	if a.TTY != nil {
@@ -390,6 +392,7 @@ func (p *Process) exit(code int) {
 		}
 	}
 	p.state = stateZombie
+	p.markIdleLocked()
 	p.end = k.clock.Now()
 	close(p.exited)
 	k.cond.Broadcast()
@@ -464,6 +467,21 @@ func (p *Process) TTY() *PTY { return p.tty }
 
 // Done is closed when the process has exited (it may still be a zombie).
 func (p *Process) Done() <-chan struct{} { return p.exited }
+
+// Idle is closed the first time the process waits in a kernel call
+// (sleeping, reading, waiting for a child), is frozen or stopped, or exits:
+// the point a real program has reached by the time its runtime's start
+// returns. A program that waits only on its context never gets there, so
+// callers should also give up after a while.
+func (p *Process) Idle() <-chan struct{} { return p.idle }
+
+func (p *Process) markIdleLocked() {
+	select {
+	case <-p.idle:
+	default:
+		close(p.idle)
+	}
+}
 
 // Exited reports whether the process has exited and, if so, its status
 // (128+n when signal n killed it) and when it ended.

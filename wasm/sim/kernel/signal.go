@@ -106,6 +106,17 @@ func (p *Process) killLocked(sig backend.Signal) {
 	p.killSig = sig
 	p.stopped = false
 	p.cancel()
+	if ns := p.ns.PID; ns.init == p && ns != p.k.root.PID {
+		// A namespace's init dies at once in Linux, and the namespace with
+		// it; its program may be blocked waiting for a child, so the rest
+		// of the namespace is killed now rather than when it returns.
+		ns.dying = true
+		for _, q := range ns.pids {
+			if q != p {
+				p.k.sendLocked(nil, q, sigKill)
+			}
+		}
+	}
 	p.k.cond.Broadcast()
 }
 

@@ -33,6 +33,7 @@ func (p *Process) enter() error {
 	defer k.mu.Unlock()
 	for p.state == stateRunning && p.killSig == 0 && (p.cg.frozen || p.stopped) {
 		p.gated = true
+		p.markIdleLocked()
 		k.cond.Wait()
 	}
 	p.gated = false
@@ -48,6 +49,7 @@ func (p *Process) enter() error {
 func (p *Process) block() func() {
 	p.k.mu.Lock()
 	p.waiting++
+	p.markIdleLocked()
 	p.k.mu.Unlock()
 	return func() {
 		p.k.mu.Lock()
