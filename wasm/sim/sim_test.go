@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
@@ -227,7 +228,7 @@ func TestVolumesAndBindMounts(t *testing.T) {
 	vfsMkdir(t, m.b, "/root/host")
 	s = spec("write", "/h/new", "x")
 	s.Mounts = []backend.Mount{{Type: "bind", Source: "/root/host", Destination: "/h", ReadOnly: true}}
-	if code, out := m.run(t, m.create(t), s); code != 1 || !strings.Contains(out, "read-only file system") {
+	if code, out := m.run(t, m.create(t), s); code != 1 || !strings.Contains(out, syscall.EROFS.Error()) {
 		t.Errorf("write to a read-only bind mount: got %d %q, want EROFS", code, out)
 	}
 	// Copy-up of image content into a new volume.
