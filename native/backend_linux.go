@@ -38,13 +38,17 @@ type Options struct {
 	// Exe is the binary re-executed as containers' monitors and inits (its
 	// main must call Init first); "" means this process's own binary.
 	Exe string
+	// DefaultBridge names the default network's bridge; "" means
+	// "twinbox0". (Tests use their own, beside a running daemon's.)
+	DefaultBridge string
 }
 
 // Backend is backend.Backend on the Linux kernel. Its methods are safe for
 // concurrent use.
 type Backend struct {
-	root  string
-	lock  *os.File
+	root   string
+	bridge string
+	lock   *os.File
 	store *storage.Store
 	cg    *cgroup.Manager
 	rt    *runtime.Runtime
@@ -105,7 +109,11 @@ func New(opts Options) (*Backend, error) {
 	if opts.Exe != "" {
 		rt.Exe = opts.Exe
 	}
-	return &Backend{root: st.Root(), lock: lock, store: st, cg: cg, rt: rt}, nil
+	bridge := opts.DefaultBridge
+	if bridge == "" {
+		bridge = network.DefaultBridge
+	}
+	return &Backend{root: st.Root(), bridge: bridge, lock: lock, store: st, cg: cg, rt: rt}, nil
 }
 
 // RecordStore returns the directory-backed store for the engine's records,
@@ -130,7 +138,7 @@ func (b *Backend) Describe(ctx context.Context) (backend.Description, error) {
 		Name: str(u.Nodename[:]), Driver: "overlay2", KernelVersion: str(u.Release[:]),
 		OSType: "linux", Architecture: str(u.Machine[:]), NCPU: goruntime.NumCPU(),
 		CgroupDriver: "cgroupfs", CgroupVersion: b.cg.Version(), RootDir: b.root,
-		DefaultBridge: network.DefaultBridge,
+		DefaultBridge: b.bridge,
 		MemoryLimit:   true, SwapLimit: b.cg.SwapLimit(), CPUShares: true, PidsLimit: true,
 		OomKillDisable: b.cg.Version() == "1",
 	}
@@ -138,7 +146,7 @@ func (b *Backend) Describe(ctx context.Context) (backend.Description, error) {
 	d.OperatingSystem, d.OSVersion = osRelease()
 	d.MemTotal = memTotal()
 	d.ResolvConf, _ = os.ReadFile("/etc/resolv.conf")
-	subnet, err := network.FreeSubnet(network.DefaultBridge)
+	subnet, err := network.FreeSubnet(b.bridge)
 	if err != nil {
 		return d, err
 	}

@@ -158,8 +158,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, 
 			go func() { io.Copy(master, stdio.Stdin) }()
 		}
 	} else {
-		p.copyOut(outR, stdio.Stdout)
-		p.copyOut(errR, stdio.Stderr)
+		p.copyStreams(outR, errR, stdio.Stdout, stdio.Stderr)
 		if stdinW != nil {
 			p.stdin = stdinW
 			go func() {
@@ -246,8 +245,7 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 	c.proc = p
 	switch len(held) {
 	case 2:
-		p.copyOut(held[0], stdio.Stdout)
-		p.copyOut(held[1], stdio.Stderr)
+		p.copyStreams(held[0], held[1], stdio.Stdout, stdio.Stderr)
 	default:
 		for _, f := range held {
 			f.Close() // a terminal's output is not kept across restarts

@@ -55,11 +55,56 @@ func (p *process) copyOut(r *os.File, w io.Writer) {
 	p.outputs.Add(1)
 	go func() {
 		defer p.outputs.Done()
-		_, err := io.Copy(w, r)
-		// A terminal's master reads EIO once the last slave is closed.
-		_ = errors.Is(err, unix.EIO)
+		io.Copy(w, r) // a terminal's master ends with EIO once the last slave is closed
 		if r != p.pty {
 			r.Close()
+		}
+	}()
+}
+
+// copyStreams copies a process's stdout and stderr pipes to their writers
+// from one loop that reads whichever is ready, stdout first, so that lines
+// a process writes in turn to both reach the engine in that order (two
+// goroutines would race each other).
+func (p *process) copyStreams(outR, errR *os.File, wOut, wErr io.Writer) {
+	if wOut == nil {
+		wOut = io.Discard
+	}
+	if wErr == nil {
+		wErr = io.Discard
+	}
+	p.outputs.Add(1)
+	go func() {
+		defer p.outputs.Done()
+		defer outR.Close()
+		defer errR.Close()
+		files := []*os.File{outR, errR}
+		writers := []io.Writer{wOut, wErr}
+		fds := []unix.PollFd{{Fd: int32(outR.Fd()), Events: unix.POLLIN}, {Fd: int32(errR.Fd()), Events: unix.POLLIN}}
+		buf := make([]byte, 32<<10)
+		open := 2
+		for open > 0 {
+			if _, err := unix.Poll(fds, -1); err != nil {
+				if errors.Is(err, unix.EINTR) {
+					continue
+				}
+				return
+			}
+			for i := range fds {
+				if fds[i].Fd < 0 || fds[i].Revents == 0 {
+					continue
+				}
+				n, err := unix.Read(int(files[i].Fd()), buf)
+				if n > 0 {
+					writers[i].Write(buf[:n])
+					continue
+				}
+				if err != nil && (errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN)) {
+					continue
+				}
+				fds[i].Fd = -1 // end of this stream
+				open--
+			}
 		}
 	}()
 }

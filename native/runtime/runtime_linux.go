@@ -416,8 +416,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 			go func() { io.Copy(master, stdio.Stdin) }()
 		}
 	} else {
-		p.copyOut(outR, stdio.Stdout)
-		p.copyOut(errR, stdio.Stderr)
+		p.copyStreams(outR, errR, stdio.Stdout, stdio.Stderr)
 		if stdinW != nil {
 			p.stdin = stdinW
 			go func() {

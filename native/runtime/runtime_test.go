@@ -136,7 +136,7 @@ func TestRun(t *testing.T) {
 			s := spec("id")
 			s.Process.User = "nobody"
 			return s
-		}(), out: "uid=65534(nobody) gid=65534(nogroup)\n"},
+		}(), out: "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n"},
 		{name: "no host processes", spec: spec("sh", "-c", "for p in /proc/[0-9]*; do echo ${p#/proc/}; done"), out: "1\n"},
 		{name: "no host mounts", spec: spec("sh", "-c", "grep -c -e twinbox -e ' /work' /proc/mounts"), out: "0\n", code: 1},
 		{name: "root read-only", spec: func() *backend.Spec {

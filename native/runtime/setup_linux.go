@@ -469,10 +469,18 @@ func execMessage(rootFd int, p *backend.ProcessSpec, caps []string, hostname, do
 	add(cwd)
 	add(hostname)
 	add(domainname)
+	// The supplementary groups start with the primary one, as initgroups
+	// and `id` show them.
+	groups := []int{u.GID}
+	for _, g := range u.Groups {
+		if g != u.GID {
+			groups = append(groups, g)
+		}
+	}
 	num(u.UID)
 	num(u.GID)
-	num(len(u.Groups))
-	for _, g := range u.Groups {
+	num(len(groups))
+	for _, g := range groups {
 		num(g)
 	}
 	add(strconv.FormatUint(mask&0xffffffff, 10))
