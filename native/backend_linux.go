@@ -49,9 +49,9 @@ type Backend struct {
 	root   string
 	bridge string
 	lock   *os.File
-	store *storage.Store
-	cg    *cgroup.Manager
-	rt    *runtime.Runtime
+	store  *storage.Store
+	cg     *cgroup.Manager
+	rt     *runtime.Runtime
 
 	netMu sync.Mutex
 }
