@@ -347,6 +347,9 @@ func (p *process) reap() {
 	code := p.kp.Wait()
 	_, at, _ := p.kp.Exited()
 	<-p.copied
+	if p.tty != nil {
+		p.tty.Close() // the runtime closes the master: the number is free again
+	}
 	<-p.started
 	p.status = backend.ExitStatus{Code: code, At: at}
 	if p.onExit != nil {

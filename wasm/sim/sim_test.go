@@ -542,3 +542,25 @@ func TestStats(t *testing.T) {
 	}
 	var _ context.Context
 }
+
+func TestExecTerminalsAreNumberedInTheContainer(t *testing.T) {
+	m := newMachine(t)
+	id := m.create(t)
+	s := spec("sleep", "300s")
+	s.Process.Tty = true
+	init, _ := m.start(t, id, s)
+	for i := 0; i < 2; i++ {
+		p, err := m.b.Exec(m.ctx, id, &backend.ProcessSpec{Args: []string{"sleep", "300s"}, Cwd: "/", Tty: true}, backend.Stdio{Stdout: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		procs, _ := m.b.Processes(m.ctx, id)
+		if len(procs) != 2 || procs[0].TTY != "pts/0" || procs[1].TTY != "pts/1" {
+			t.Errorf("exec %d: got %+v, want the init on pts/0 and the exec on pts/1", i, procs)
+		}
+		p.Signal(backend.SIGKILL)
+		wait(t, p)
+	}
+	init.Signal(backend.SIGKILL)
+	wait(t, init)
+}

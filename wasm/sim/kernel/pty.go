@@ -134,7 +134,8 @@ func (t *PTY) notifyLocked() {
 
 // Write types b on the terminal: the line discipline processes it and
 // makes it readable on the slave side. It blocks while the slave side has
-// 64 KiB of unread input. Errors: EIO after Close.
+// 64 KiB of unread input. Errors: EIO after Close, or once every process
+// that had the terminal has exited.
 func (t *PTY) Write(b []byte) (int, error) {
 	var sigs []backend.Signal
 	t.mu.Lock()
@@ -145,7 +146,8 @@ func (t *PTY) Write(b []byte) (int, error) {
 			<-ch
 			t.mu.Lock()
 		}
-		if t.masterGone {
+		if t.masterGone || t.opened && t.holders == 0 {
+			// Closed, or nobody has the terminal any more.
 			t.mu.Unlock()
 			return i, syscall.EIO
 		}
