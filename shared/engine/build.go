@@ -85,11 +85,21 @@ func (e *Engine) CommitBuildStep(ctx context.Context, id string, step BuildStep)
 		return "", err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	id, release, err := e.commitContainerStep(ctx, c, step)
+	c.mu.Unlock()
+	if release != "" {
+		e.releaseLayer(ctx, release)
+	}
+	return id, err
+}
+
+// commitContainerStep commits c, whose lock the caller holds.
+func (e *Engine) commitContainerStep(ctx context.Context, c *Container, step BuildStep) (string, string, error) {
 	var parent *imageRecord
 	if c.Image != "" {
+		var err error
 		if parent, err = e.images.lookup(c.Image); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	// A container that never ran changed its filesystem only if the
@@ -98,7 +108,7 @@ func (e *Engine) CommitBuildStep(ctx context.Context, id string, step BuildStep)
 	if !c.HasBeenStartedBefore {
 		changes, err := e.b.Changes(ctx, c.ID)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		unchanged = len(changes) == 0
 	}
@@ -106,17 +116,19 @@ func (e *Engine) CommitBuildStep(ctx context.Context, id string, step BuildStep)
 }
 
 // commitStep commits rootfs rootfsID as a child image of parent (nil for
-// scratch) and stores it, as dockerd's image.NewChildImage.
-func (e *Engine) commitStep(ctx context.Context, parent *imageRecord, rootfsID, containerID string, unchanged bool, step BuildStep) (string, error) {
-	diffID := EmptyLayerDiffID
+// scratch) and stores it, as dockerd's image.NewChildImage. It returns the
+// image's ID and, when the commit made an empty layer the image leaves
+// out, that layer's ChainID for the caller to release.
+func (e *Engine) commitStep(ctx context.Context, parent *imageRecord, rootfsID, containerID string, unchanged bool, step BuildStep) (string, string, error) {
+	diffID, release := EmptyLayerDiffID, ""
 	if !unchanged {
 		layer, err := e.b.CommitRootfs(ctx, rootfsID)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		diffID = layer.DiffID
 		if diffID == EmptyLayerDiffID {
-			e.releaseLayer(ctx, layer.ChainID)
+			release = layer.ChainID
 		}
 	}
 	empty := diffID == EmptyLayerDiffID
@@ -160,13 +172,13 @@ func (e *Engine) commitStep(ctx context.Context, parent *imageRecord, rootfsID, 
 	}
 	raw, _, err := img.Marshal()
 	if err != nil {
-		return "", err
+		return "", release, err
 	}
 	rec, err := e.images.put(raw, parentID)
 	if err != nil {
-		return "", err
+		return "", release, err
 	}
-	return rec.id, nil
+	return rec.id, release, nil
 }
 
 // releaseLayer removes a layer no image or container uses.
@@ -244,7 +256,11 @@ func (l *BuildLayer) CopyOut(ctx context.Context, p string) (io.ReadCloser, erro
 // no container recorded, and returns the image's ID. The layer stays
 // usable until released.
 func (l *BuildLayer) Commit(ctx context.Context, step BuildStep) (string, error) {
-	return l.e.commitStep(ctx, l.parent, l.id, "", false, step)
+	id, release, err := l.e.commitStep(ctx, l.parent, l.id, "", false, step)
+	if release != "" {
+		l.e.releaseLayer(ctx, release)
+	}
+	return id, err
 }
 
 // Release deletes the layer.
