@@ -16,8 +16,9 @@ import (
 
 // procFS is a minimal /proc: one directory per process of a PID namespace
 // (cmdline, comm, status, environ, cgroup, exe, ns/*) and the machine's
-// mounts, version, uptime, load, memory and CPUs. It has no /proc/self: a
-// synthetic filesystem does not know who reads it.
+// mounts, version, uptime, load, memory and CPUs. A synthetic filesystem
+// does not know who reads it, so /proc/self is resolved by the kernel for
+// the calling process, and is not listed.
 type procFS struct {
 	b   *Backend
 	mnt *vfs.Namespace

@@ -564,3 +564,23 @@ func TestExecTerminalsAreNumberedInTheContainer(t *testing.T) {
 	init.Signal(backend.SIGKILL)
 	wait(t, init)
 }
+
+func TestProcSelf(t *testing.T) {
+	m := newMachine(t)
+	id := m.create(t)
+	p, _ := m.start(t, id, spec("sleep", "300s"))
+	defer func() { p.Signal(backend.SIGKILL); wait(t, p) }()
+	code, out := m.runExec(t, id, "cat", "/proc/self/comm", "/proc/1/comm")
+	if code != 0 || out != "cat\nsleep\n" {
+		t.Errorf("got %d %q, want cat then sleep", code, out)
+	}
+	code, out = m.runExec(t, id, "readlink", "/proc/self/ns/uts")
+	init := m.b.k.Find(p.Pid())
+	if want := "uts:[" + strconv.FormatUint(init.Namespaces().UTS.Inode(), 10) + "]\n"; code != 0 || out != want {
+		t.Errorf("got %d %q, want %q", code, out, want)
+	}
+	code, out = m.runExec(t, id, "cat", "/proc/self/nosuch")
+	if code != 1 || !strings.Contains(out, "/proc/self/nosuch") {
+		t.Errorf("got %d %q, want an error naming /proc/self/nosuch", code, out)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -255,28 +257,36 @@ func (g *gatedFS) Stat(name string) (fs.FileInfo, error) {
 	if err := g.p.enter(); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	return g.fs.Stat(name)
+	real, self := g.p.procSelf(name)
+	fi, err := g.fs.Stat(real)
+	return fi, selfErr(err, name, self)
 }
 
 func (g *gatedFS) Lstat(name string) (fs.FileInfo, error) {
 	if err := g.p.enter(); err != nil {
 		return nil, &fs.PathError{Op: "lstat", Path: name, Err: err}
 	}
-	return g.fs.Lstat(name)
+	real, self := g.p.procSelf(name)
+	fi, err := g.fs.Lstat(real)
+	return fi, selfErr(err, name, self)
 }
 
 func (g *gatedFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err := g.p.enter(); err != nil {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
 	}
-	return g.fs.ReadDir(name)
+	real, self := g.p.procSelf(name)
+	ents, err := g.fs.ReadDir(real)
+	return ents, selfErr(err, name, self)
 }
 
 func (g *gatedFS) Readlink(name string) (string, error) {
 	if err := g.p.enter(); err != nil {
 		return "", &fs.PathError{Op: "readlink", Path: name, Err: err}
 	}
-	return g.fs.Readlink(name)
+	real, self := g.p.procSelf(name)
+	target, err := g.fs.Readlink(real)
+	return target, selfErr(err, name, self)
 }
 
 func (g *gatedFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
@@ -286,11 +296,34 @@ func (g *gatedFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, e
 	g.p.k.mu.Lock()
 	umask := g.p.umask
 	g.p.k.mu.Unlock()
-	f, err := g.fs.OpenFile(name, flag, perm&^umask)
+	real, self := g.p.procSelf(name)
+	f, err := g.fs.OpenFile(real, flag, perm&^umask)
 	if err != nil {
-		return nil, err
+		return nil, selfErr(err, name, self)
 	}
 	return &gatedFile{p: g.p, File: f}, nil
+}
+
+// procSelf turns /proc/self (and /proc/thread-self) into /proc/PID, the
+// process's PID in its namespace, as procfs resolves them for the caller.
+// It reports whether it did.
+func (p *Process) procSelf(name string) (string, bool) {
+	clean := strings.TrimPrefix(name, "/")
+	for _, self := range []string{"proc/self", "proc/thread-self"} {
+		if rest, ok := strings.CutPrefix(clean, self); ok && (rest == "" || rest[0] == '/') {
+			return "/proc/" + strconv.Itoa(p.NSPID()) + rest, true
+		}
+	}
+	return name, false
+}
+
+// selfErr names the path the program gave in an error about a rewritten one.
+func selfErr(err error, name string, self bool) error {
+	var pe *fs.PathError
+	if self && errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: name, Err: pe.Err}
+	}
+	return err
 }
 
 func (g *gatedFS) Mkdir(name string, perm fs.FileMode) error {
