@@ -137,13 +137,14 @@ func (b *Backend) bootHost() {
 	must(b.mountSystem(b.hostM, nil, func() *kernel.PIDNamespace { return b.k.RootNamespaces().PID }, hostSystem))
 	// Boot-time processes that have come and gone.
 	b.k.SkipPIDs(400)
-	b.containerd = b.daemon([]string{"/usr/bin/containerd"}, "containerd")
-	b.dockerd = b.daemon([]string{"/usr/sbin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock"}, "dockerd")
+	b.containerd = b.daemon([]string{"/usr/bin/containerd"}, "containerd", 1795208<<10, 47720<<10)
+	b.dockerd = b.daemon([]string{"/usr/sbin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock"}, "dockerd", 2047096<<10, 83012<<10)
 	b.k.SkipPIDs(300)
 }
 
-// daemon starts a host process that does nothing but exist.
-func (b *Backend) daemon(args []string, comm string) *kernel.Process {
+// daemon starts a host process that does nothing but exist, with the
+// memory sizes ps shows for the real one.
+func (b *Backend) daemon(args []string, comm string, vsz, rss int64) *kernel.Process {
 	p, err := b.k.Spawn(kernel.Attr{
 		Args:    args,
 		Env:     []string{"PATH=" + kernel.DefaultPath},
@@ -151,6 +152,8 @@ func (b *Backend) daemon(args []string, comm string) *kernel.Process {
 		Program: idle,
 		Comm:    comm,
 		Setsid:  true,
+		VSZ:     vsz,
+		RSS:     rss,
 	})
 	must(err)
 	return p

@@ -195,6 +195,8 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 		Program: idle,
 		Comm:    "containerd-shim",
 		Setsid:  true,
+		VSZ:     720496 << 10,
+		RSS:     10364 << 10,
 	})
 	if err != nil {
 		k.Release(sb.ns)

@@ -122,6 +122,8 @@ func New(cfg Config) *Kernel {
 		Program: initProgram,
 		Comm:    "systemd",
 		Setsid:  true,
+		VSZ:     167608 << 10,
+		RSS:     12876 << 10,
 	})
 	if err != nil {
 		panic("kernel: cannot start init: " + err.Error())

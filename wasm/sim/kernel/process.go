@@ -125,9 +125,11 @@ type Attr struct {
 	Stderr io.Writer
 	// Program, when set, runs instead of the file Args[0] names: the kernel's
 	// own processes (init, daemons, shims). Comm names it for ps; "" means
-	// the base name of Args[0].
-	Program sys.Program
-	Comm    string
+	// the base name of Args[0]. VSZ and RSS are what ps shows for it, in
+	// bytes.
+	Program  sys.Program
+	Comm     string
+	VSZ, RSS int64
 }
 
 // Spawn starts a process. Errors: *backend.ExecError when Args[0] cannot be
@@ -159,7 +161,7 @@ func (k *Kernel) Spawn(a Attr) (*Process, error) {
 	rawFS := ns.Mount.fs
 	var img execImage
 	if a.Program != nil {
-		img = execImage{prog: a.Program, args: a.Args, comm: a.Comm}
+		img = execImage{prog: a.Program, args: a.Args, comm: a.Comm, vsz: a.VSZ, rss: a.RSS}
 		if img.comm == "" && len(a.Args) > 0 {
 			img.comm = path.Base(a.Args[0])
 		}
