@@ -450,3 +450,36 @@ func TestPidsLimit(t *testing.T) {
 	p.Signal(backend.SIGKILL)
 	wait(t, p)
 }
+
+func TestFrozenSpawnBlocks(t *testing.T) {
+	m := newMachine(t)
+	cg := m.k.NewCgroup("/docker/s", Limits{})
+	release := make(chan struct{})
+	m.program("later", func(p sys.Proc) int {
+		<-release
+		c, err := p.Spawn(sys.Cmd{Args: []string{"echo", "child"}, Stdout: p.Stdout()})
+		if err != nil {
+			return 1
+		}
+		return c.Wait()
+	})
+	out := newLines()
+	p, _ := m.spawn(t, Attr{Args: []string{"later"}, Cgroup: cg, Stdout: out})
+	cg.Freeze()
+	close(release)
+	eventually(t, "the spawn blocks in the freezer", func() bool {
+		m.k.mu.Lock()
+		defer m.k.mu.Unlock()
+		return p.gated
+	})
+	if n := len(m.k.Processes(nil)); n != 2 {
+		t.Errorf("got %d processes while frozen, want 2 (init and the frozen one): no child", n)
+	}
+	cg.Thaw()
+	if got := out.next(t); got != "child" {
+		t.Errorf("got %q, want child", got)
+	}
+	if got := wait(t, p); got != 0 {
+		t.Errorf("got %d, want 0", got)
+	}
+}
