@@ -12,14 +12,22 @@
 // browser's terminal:
 //
 //	reg := busybox.NewRegistry()
-//	b := sim.New(sim.Options{Registry: reg, HostCommands: sim.Commands("busybox", applets.BusyboxApplets())})
+//	cmds := sim.Commands("busybox", applets.BusyboxApplets()) // /usr/bin/ls → busybox, ...
+//	cmds["docker"] = "docker"                                  // /usr/bin/docker, a binary of its own
+//	b := sim.New(sim.Options{Registry: reg, HostCommands: cmds})
 //	e, _ := engine.New(ctx, b, engine.Options{Registry: hub.New()})
-//	reg.Register("docker", dockerMain) // talks to e
-//	sh, _ := b.StartHost(ctx, &backend.ProcessSpec{Args: []string{"sh"}, Tty: true}, stdio)
+//	reg.Register("docker", dockerMain) // a program that talks to e
+//	sh, _ := b.StartHost(ctx, &backend.ProcessSpec{Args: []string{"sh"}, Tty: true,
+//		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
+//		backend.Stdio{Stdin: keys, Stdout: screen})
 //
-// Save writes the whole simulator state (the host's filesystem, layers,
-// containers' filesystems, networks) and Load makes a Backend from it;
-// processes do not survive, as after a reboot.
+// Save writes the whole simulator state (the host's filesystem with its
+// volumes, layers, containers' filesystems, networks) and Load makes a
+// Backend from it; processes do not survive, as after a reboot:
+//
+//	var buf bytes.Buffer
+//	b.Save(&buf)                                  // gzip; a fresh machine is a few KB
+//	b2, err := sim.Load(&buf, sim.Options{Registry: reg, HostCommands: cmds})
 package sim
 
 import (
