@@ -89,9 +89,18 @@ func contains(list []string, s string) bool {
 // hierarchy returns the v1 subsystems, read once from /proc/self/mountinfo.
 func (m *Manager) hierarchy() ([]cgroup1.Subsystem, error) {
 	m.once.Do(func() {
-		m.subsystems, m.subErr = cgroup1.Default()
-		if m.subErr != nil {
-			m.subErr = fmt.Errorf("cgroups: %w", m.subErr)
+		all, err := cgroup1.Default()
+		if err != nil {
+			m.subErr = fmt.Errorf("cgroups: %w", err)
+			return
+		}
+		// Only the controllers containers use: each more hierarchy costs
+		// every start a directory and a migration.
+		for _, s := range all {
+			switch s.Name() {
+			case cgroup1.Memory, cgroup1.Cpu, cgroup1.Cpuacct, cgroup1.Pids, cgroup1.Freezer, cgroup1.Devices:
+				m.subsystems = append(m.subsystems, s)
+			}
 		}
 	})
 	return m.subsystems, m.subErr
