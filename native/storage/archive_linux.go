@@ -153,7 +153,7 @@ func WriteTar(rootFd int, p string, w io.Writer) error {
 		return wrapPathErr(p, err)
 	}
 	defer unix.Close(parent)
-	t := newTreeWriter(w, false)
+	t := newTreeWriter(w)
 	if name == "" {
 		err = t.writeDir(parent, "")
 	} else {
@@ -196,7 +196,7 @@ func CopyIn(rootFd int, dir string, r io.Reader, opts backend.CopyOptions) error
 func CopyTree(srcFd, dstFd int) error {
 	pr, pw := io.Pipe()
 	go func() {
-		t := newTreeWriter(pw, false)
+		t := newTreeWriter(pw)
 		err := t.writeDir(srcFd, "")
 		if err == nil {
 			err = t.close()

@@ -276,20 +276,3 @@ func (s *Store) CommitRootfs(id string) (backend.Layer, error) {
 	return s.ApplyLayer(m.Parent, tmp)
 }
 
-// DiffTar writes container id's read-write layer to w as a layer tar with
-// OCI whiteouts.
-func (s *Store) DiffTar(id string, w io.Writer) error {
-	if _, err := s.rootfsMeta(id); err != nil {
-		return err
-	}
-	fd, err := unix.Open(filepath.Join(s.ContainerDir(id), "diff"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	t := newTreeWriter(w, true)
-	if err := t.writeDir(fd, ""); err != nil {
-		return err
-	}
-	return t.close()
-}

@@ -7,24 +7,22 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// treeWriter writes a tree to a tar, walking it by descriptors without
-// following symlinks, each folder's entries sorted by name.
+// treeWriter writes a tree to a tar (`docker cp`, `docker export`),
+// walking it by descriptors without following symlinks, each folder's
+// entries sorted by name. (Layer diffs are written by DiffTar.)
 type treeWriter struct {
-	tw *tar.Writer
-	// layer converts overlay whiteouts to OCI ones (a layer diff).
-	layer bool
+	tw    *tar.Writer
 	links map[[2]uint64]string // (dev, ino) of files with several links → first name
 }
 
-func newTreeWriter(w io.Writer, layer bool) *treeWriter {
-	return &treeWriter{tw: tar.NewWriter(w), layer: layer, links: make(map[[2]uint64]string)}
+func newTreeWriter(w io.Writer) *treeWriter {
+	return &treeWriter{tw: tar.NewWriter(w), links: make(map[[2]uint64]string)}
 }
 
 // writeEntry writes the entry name of folder dirFd as tar name tname, and
@@ -53,21 +51,8 @@ func (t *treeWriter) writeEntry(dirFd int, name, tname string) error {
 			return err
 		}
 		defer unix.Close(fd)
-		opaque := false
-		if t.layer {
-			v := make([]byte, 1)
-			n, err := unix.Fgetxattr(fd, opaqueXattr, v)
-			opaque = err == nil && n == 1 && v[0] == 'y'
-		}
 		if hdr.Name != "/" && hdr.Name != "./" {
 			if err := t.tw.WriteHeader(hdr); err != nil {
-				return err
-			}
-		}
-		if opaque {
-			wo := &tar.Header{Typeflag: tar.TypeReg, Name: hdr.Name + whiteoutOpaque, Mode: hdr.Mode & 0o777,
-				Uid: hdr.Uid, Gid: hdr.Gid, ModTime: hdr.ModTime, Format: tar.FormatPAX}
-			if err := t.tw.WriteHeader(wo); err != nil {
 				return err
 			}
 		}
@@ -111,12 +96,6 @@ func (t *treeWriter) writeEntry(dirFd int, name, tname string) error {
 			hdr.Typeflag = tar.TypeBlock
 		}
 		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
-		if t.layer && hdr.Typeflag == tar.TypeChar && st.Rdev == 0 {
-			// An overlay whiteout becomes an OCI one.
-			dir, base := path.Split(tname)
-			hdr = &tar.Header{Typeflag: tar.TypeReg, Name: dir + whiteoutPrefix + base, Mode: 0o600,
-				Uid: hdr.Uid, Gid: hdr.Gid, ModTime: hdr.ModTime, Format: tar.FormatPAX}
-		}
 	case unix.S_IFIFO:
 		hdr.Typeflag = tar.TypeFifo
 	default:
