@@ -275,4 +275,3 @@ func (s *Store) CommitRootfs(id string) (backend.Layer, error) {
 	}
 	return s.ApplyLayer(m.Parent, tmp)
 }
-
