@@ -321,3 +321,40 @@ func TestNoLeaks(t *testing.T) {
 		t.Errorf("after %d containers: got %d mounts, %d veths, %d cgroups, %d processes+1000*descriptors; want %d, %d, %d, %d", cycles, m1, l1, c1, p1, m0, l0, c0, p0)
 	}
 }
+
+func TestConnect(t *testing.T) {
+	e := newEnv(t)
+	n := testBridge(t)
+	n2 := backend.Network{ID: "t2", Bridge: "tbxtest1", Subnet: netip.MustParsePrefix("10.253.9.0/24"), Gateway: netip.MustParseAddr("10.253.9.1")}
+	benchBridge(t, n2)
+	id, _ := e.startLong(t, bridgeSpec(n, "10.253.7.20", "sleep", "300"), backend.Stdio{})
+	addrs := func() string {
+		var out buffer
+		p, err := e.rt.Exec(context.Background(), id, &backend.ProcessSpec{Args: []string{"sh", "-c", "ip -o -4 addr | awk '{print $2, $4}'"}, Env: []string{"PATH=/bin"}}, backend.Stdio{Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitCode(t, p)
+		return out.String()
+	}
+	ep := backend.Endpoint{NetworkID: n2.ID, Bridge: n2.Bridge, IfName: "eth1", Address: netip.MustParsePrefix("10.253.9.2/24"), Gateway: n2.Gateway, MAC: "02:42:0a:fd:09:02"}
+	steps := []struct {
+		name string
+		op   func() error
+		want string
+	}{
+		{"connect", func() error { return e.rt.Connect(id, ep) }, "lo 127.0.0.1/8\neth0 10.253.7.20/24\neth1 10.253.9.2/24\n"},
+		{"disconnect", func() error { return e.rt.Disconnect(id, n2.ID) }, "lo 127.0.0.1/8\neth0 10.253.7.20/24\n"},
+	}
+	for _, st := range steps {
+		if err := st.op(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := addrs(); got != st.want {
+			t.Errorf("after %s: got %q, want %q", st.name, got, st.want)
+		}
+	}
+	if err := e.rt.Disconnect(id, n2.ID); !backend.IsNotFound(err) {
+		t.Errorf("disconnect again: got %v, want NotFound", err)
+	}
+}
