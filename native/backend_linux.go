@@ -388,3 +388,31 @@ func (b *Backend) CreateVolume(ctx context.Context, name string) (string, error)
 func (b *Backend) RemoveVolume(ctx context.Context, name string) error {
 	return b.store.RemoveVolume(name)
 }
+
+// GraphDriver returns what `docker inspect` shows as GraphDriver.Data for
+// container id: LowerDir (the init layer, then the image's layers, top
+// first), MergedDir, UpperDir and WorkDir. It is an optional capability:
+// the engine checks for it with an interface assertion. Errors: NotFound.
+func (b *Backend) GraphDriver(ctx context.Context, id string) (map[string]string, error) {
+	l, err := b.store.Layout(id)
+	if err != nil {
+		return nil, err
+	}
+	lower := make([]string, len(l.Lower))
+	for i, p := range l.Lower {
+		if lower[i], err = filepath.EvalSymlinks(p); err != nil {
+			lower[i] = p
+		}
+	}
+	return map[string]string{
+		"LowerDir": strings.Join(lower, ":"), "MergedDir": l.Merge, "UpperDir": l.Upper, "WorkDir": l.Work,
+	}, nil
+}
+
+// ContainerFile returns where the machine keeps the file the runtime
+// mounts at path ("/etc/hosts", "/etc/hostname", "/etc/resolv.conf") for
+// container id, as `docker inspect` shows HostsPath, HostnamePath and
+// ResolvConfPath. It is an optional capability, like GraphDriver.
+func (b *Backend) ContainerFile(id, path string) string {
+	return runtime.HostFile(b.store.ContainerDir(id), path)
+}

@@ -69,7 +69,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, ps *backend.ProcessSpec, 
 			pty.Setsize(master, &pty.Winsize{Rows: uint16(sz[0]), Cols: uint16(sz[1])})
 		}
 		cleanup.add(master)
-		fds.add(slave)
+		defer slave.Close() // after it is sent to the helper
 		stdin, stdout, stderr = slave, slave, slave
 		oob = unix.UnixRights(int(slave.Fd()))
 	} else {

@@ -358,3 +358,16 @@ func TestConnect(t *testing.T) {
 		t.Errorf("disconnect again: got %v, want NotFound", err)
 	}
 }
+
+func TestExecTTY(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.startLong(t, spec("sleep", "300"), backend.Stdio{})
+	var out buffer
+	p, err := e.rt.Exec(context.Background(), id, &backend.ProcessSpec{Args: []string{"sh", "-c", "tty; stty size"}, Env: []string{"PATH=/bin"}, Tty: true, ConsoleSize: [2]uint{30, 100}}, backend.Stdio{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := waitCode(t, p); code != 0 || out.String() != "/dev/pts/0\r\n30 100\r\n" {
+		t.Errorf("got %q exit %d, want %q", out.String(), code, "/dev/pts/0\r\n30 100\r\n")
+	}
+}

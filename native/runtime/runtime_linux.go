@@ -89,6 +89,17 @@ func (r *Runtime) Pid(id string) int {
 // container's folder, as Docker names them.
 var hostFileNames = map[string]string{"/etc/hosts": "hosts", "/etc/hostname": "hostname", "/etc/resolv.conf": "resolv.conf"}
 
+// HostFile returns where, in the container's folder dir, the runtime keeps
+// the file it mounts at path: hosts, hostname and resolv.conf, as Docker
+// names them.
+func HostFile(dir, path string) string {
+	name, ok := hostFileNames[path]
+	if !ok {
+		name = "file" + strings.ReplaceAll(path, "/", "_")
+	}
+	return filepath.Join(dir, name)
+}
+
 // Start runs container id's first process (see backend.Backend.Start).
 func (r *Runtime) Start(ctx context.Context, id string, spec *backend.Spec, stdio backend.Stdio) (backend.Process, error) {
 	if !haveHelpers {
@@ -147,11 +158,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	loopback := false
 	os.Remove(filepath.Join(l.Dir, "exit"))
 	for p, data := range spec.Files {
-		name, ok := hostFileNames[p]
-		if !ok {
-			name = "file" + strings.ReplaceAll(p, "/", "_")
-		}
-		host := filepath.Join(l.Dir, name)
+		host := HostFile(l.Dir, p)
 		if err := os.WriteFile(host, data, 0o644); err != nil {
 			return nil, err
 		}
