@@ -454,17 +454,15 @@ func (r *run) dispatchExpose(st *state, c *instructions.ExposeCommand, env []str
 		}
 		ports = append(ports, ps...)
 	}
+	parsed, err := dockerfile.ExposedPorts(ports)
+	if err != nil {
+		return err
+	}
 	if st.runConfig.ExposedPorts == nil {
 		st.runConfig.ExposedPorts = network.PortSet{}
 	}
-	for _, p := range ports {
-		parsed, err := dockerfile.ParsePorts(p)
-		if err != nil {
-			return backend.WithCode(backend.InvalidParameter, err)
-		}
-		for _, port := range parsed {
-			st.runConfig.ExposedPorts[port] = struct{}{}
-		}
+	for _, port := range parsed {
+		st.runConfig.ExposedPorts[port] = struct{}{}
 	}
 	return r.commit(st, "EXPOSE "+strings.Join(ports, " "))
 }

@@ -18,6 +18,9 @@ import (
 // runs the command without entrypoint or healthcheck, the arguments in its
 // environment.
 func (r *run) dispatchRun(st *state, c *instructions.RunCommand) error {
+	if len(c.FlagsUsed) > 0 {
+		return fmt.Errorf("the --%s option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled", c.FlagsUsed[0])
+	}
 	base := st.runConfig
 	cmd := resolveCmdLine(c.ShellDependantCmdLine, base)
 	args := st.args.filterAllowed(base.Env)

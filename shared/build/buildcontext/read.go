@@ -155,7 +155,11 @@ func readError(err error) error {
 // confine returns a tar name as a clean path inside the root, as dockerd's
 // extraction in a chroot makes it: "../a" and "/a" are "a".
 func confine(name string) string {
-	return strings.TrimPrefix(path.Clean("/"+name), "/")
+	c := strings.TrimPrefix(path.Clean("/"+name), "/")
+	if c == "" {
+		return "."
+	}
+	return c
 }
 
 func rootDir() *File {

@@ -147,12 +147,14 @@ func ParseInstruction(n *parser.Node) (any, error) {
 }
 
 // classicFlags are the flags each instruction takes in dockerd 20.10's
-// classic builder; the others are BuildKit's.
+// vendored buildkit; the others are newer. RUN --mount parses, and the
+// classic builder then refuses it; "mount" may repeat.
 var classicFlags = map[string][]string{
 	"add":         {"chown", "chmod"},
 	"copy":        {"chown", "from", "chmod"},
 	"from":        {"platform"},
 	"healthcheck": {"interval", "timeout", "start-period", "retries"},
+	"run":         {"mount"},
 }
 
 // checkFlags validates an instruction's flags as buildkit v0.8's BFlags
@@ -179,7 +181,7 @@ func checkFlags(n *parser.Node) error {
 		if !ok {
 			return fmt.Errorf("Unknown flag: %s", name)
 		}
-		if used[name] {
+		if used[name] && name != "mount" {
 			return fmt.Errorf("Duplicate flag specified: %s", name)
 		}
 		used[name] = true
