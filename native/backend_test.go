@@ -41,7 +41,10 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.Close() })
+	t.Cleanup(func() {
+		b.Close()
+		b.cg.RemoveParent()
+	})
 	l, err := b.ApplyLayer(context.Background(), "", bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)

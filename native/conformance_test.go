@@ -40,6 +40,7 @@ func (h *harness) Registry() engine.Registry { return testrootfs.Registry{} }
 func (h *harness) Close() {
 	if h.b != nil {
 		h.b.Close()
+		h.b.cg.RemoveParent()
 		network.RemoveBridge(testBridge)
 	}
 }

@@ -359,3 +359,18 @@ func (g *Group) Delete() error {
 	}
 	return fmt.Errorf("cgroups: delete %s: %w", g.path, err)
 }
+
+// RemoveParent removes the parent group of the containers' groups where it
+// is empty (tests, and a daemon that is uninstalled).
+func (m *Manager) RemoveParent() {
+	if m.unified {
+		os.Remove(filepath.Join(m.v2mount, m.parent))
+		return
+	}
+	subs, _ := m.hierarchy()
+	for _, s := range subs {
+		if p, ok := s.(interface{ Path(string) string }); ok {
+			os.Remove(p.Path("/" + m.parent))
+		}
+	}
+}

@@ -186,6 +186,18 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 	defer unix.Close(dfd)
 	// A short path to the socket, whatever the length of the root's.
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Net: "unix", Name: fmt.Sprintf("/proc/self/fd/%d/monitor.sock", dfd)})
+	var buf, oob []byte
+	var n, oobn int
+	if err == nil {
+		buf = make([]byte, 8)
+		oob = make([]byte, unix.CmsgSpace(16*4))
+		n, oobn, _, _, err = conn.ReadMsgUnix(buf, oob)
+		if err != nil || n != 8 {
+			// The monitor was ending: it wrote the exit file first.
+			conn.Close()
+			err = errors.New("monitor ended")
+		}
+	}
 	if err != nil {
 		data, ferr := os.ReadFile(filepath.Join(dir, "exit"))
 		if ferr != nil {
@@ -201,13 +213,6 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 			g.Delete()
 		}
 		return endedProcess(0, st), nil
-	}
-	buf := make([]byte, 8)
-	oob := make([]byte, unix.CmsgSpace(16*4))
-	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-	if err != nil || n != 8 {
-		conn.Close()
-		return nil, fmt.Errorf("runtime: restore %s: monitor: %v", id, err)
 	}
 	kind, pid, _ := readRecord(strings.NewReader(string(buf)))
 	if kind != 'P' {

@@ -377,11 +377,13 @@ static void monitor(void) {
 			int status = 0;
 			if (waitpid(pid, &status, 0) < 0)
 				status = 255 << 8;
+			// The file first: a daemon that learns the status or finds no
+			// socket can rely on it.
+			write_exit_file(status);
+			unlink("monitor.sock");
 			record(fdStatus, 'X', status);
 			for (int i = 0; i < nconns; i++)
 				record(conns[i], 'X', status);
-			write_exit_file(status);
-			unlink("monitor.sock");
 			_exit(0);
 		}
 		if (lfd >= 0 && (p[1].revents & POLLIN)) {

@@ -55,6 +55,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Skip(err)
 	}
+	t.Cleanup(cg.RemoveParent)
 	return &env{t: t, store: st, rt: New(st, cg), base: l.ChainID}
 }
 
