@@ -272,7 +272,8 @@ func (sh *shell) real(w io.Writer) io.Writer {
 func (sh *shell) selfExe() string {
 	if e, ok := sh.p.(interface{ Exe() string }); ok {
 		if x := e.Exe(); x != "" {
-			return x
+			// /proc/self/exe names the binary itself, not a link to it.
+			return sh.physical(x)
 		}
 	}
 	return "/bin/busybox"
