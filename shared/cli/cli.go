@@ -106,6 +106,10 @@ type Options struct {
 // exit status for `run`. Errors are printed to streams.Stderr as docker
 // prints them. When ctx ends, the command is abandoned and Run returns 130.
 func Run(ctx context.Context, args []string, streams Streams, opts Options) int {
+	// Requests still open when the command ends (a wait nobody reads any
+	// more) end with it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	c := newDockerCLI(ctx, streams, opts)
 	defer c.close()
 	err := c.run(args)
@@ -302,7 +306,7 @@ func (c *dockerCLI) exit(err error) int {
 	if err == nil {
 		return 0
 	}
-	if c.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if c.ctx.Err() != nil {
 		return 130
 	}
 	if msg := err.Error(); msg != "" {
@@ -527,12 +531,14 @@ func (c *dockerCLI) addCommands(root *cobra.Command) {
 		c.newContainerCommand(),
 		c.newImageCommand(),
 
+		c.newAttachCommand(),
 		c.newCommitCommand(),
 		c.newCreateCommand(),
 		c.newDiffCommand(),
 		c.newKillCommand(),
 		c.newLogsCommand(),
 		c.newPauseCommand(),
+		c.newPortCommand(),
 		c.newRenameCommand(),
 		c.newRestartCommand(),
 		c.newRmCommand(),
@@ -558,6 +564,7 @@ func (c *dockerCLI) newContainerCommand() *cobra.Command {
 		RunE:  c.showHelp,
 	}
 	cmd.AddCommand(
+		c.newAttachCommand(),
 		c.newCommitCommand(),
 		c.newCreateCommand(),
 		c.newDiffCommand(),
@@ -565,6 +572,7 @@ func (c *dockerCLI) newContainerCommand() *cobra.Command {
 		c.newKillCommand(),
 		c.newLogsCommand(),
 		c.newPauseCommand(),
+		c.newPortCommand(),
 		c.newRenameCommand(),
 		c.newRestartCommand(),
 		c.newRmCommand(),
