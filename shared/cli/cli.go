@@ -245,7 +245,7 @@ func (c *dockerCLI) client() (*client.Client, error) {
 			addr = e
 		}
 		if len(c.hosts) > 1 {
-			return nil, errors.New("Specify only one -H")
+			return nil, errors.New("Failed to initialize: unable to resolve docker endpoint: Specify only one -H")
 		}
 		if len(c.hosts) == 1 {
 			addr = c.hosts[0]
@@ -255,7 +255,7 @@ func (c *dockerCLI) client() (*client.Client, error) {
 		}
 		d, err := transport.Parse(addr)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Failed to initialize: unable to resolve docker endpoint: invalid bind address format: %s", addr)
 		}
 		dial = d
 		if host == "" {

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestEngineAddress checks where the CLI looks for the engine when no Dial
+// is given: -H, DOCKER_HOST, the default; and docker's errors.
+func TestEngineAddress(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		def     string
+		wantErr string
+	}{
+		{"flag", []string{"-H", "unix:///nonexistent.sock", "ps"}, nil, "",
+			"Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?\n"},
+		{"environment", []string{"ps"}, map[string]string{"DOCKER_HOST": "unix:///nope.sock"}, "",
+			"Cannot connect to the Docker daemon at unix:///nope.sock. Is the docker daemon running?\n"},
+		{"flag over environment", []string{"--host", "unix:///flag.sock", "ps"}, map[string]string{"DOCKER_HOST": "unix:///env.sock"}, "",
+			"Cannot connect to the Docker daemon at unix:///flag.sock. Is the docker daemon running?\n"},
+		{"default", []string{"ps"}, nil, "unix:///run/twinbox/nope.sock",
+			"Cannot connect to the Docker daemon at unix:///run/twinbox/nope.sock. Is the docker daemon running?\n"},
+		{"bad address", []string{"-H", "foo://bar", "ps"}, nil, "",
+			"Failed to initialize: unable to resolve docker endpoint: invalid bind address format: foo://bar\n"},
+		{"two hosts", []string{"-H", "unix:///a.sock", "-H", "unix:///b.sock", "ps"}, nil, "",
+			"Failed to initialize: unable to resolve docker endpoint: Specify only one -H\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), tt.args, Streams{Stdout: &stdout, Stderr: &stderr}, Options{
+				Getenv:      func(k string) string { return tt.env[k] },
+				DefaultHost: tt.def,
+			})
+			if code != 1 || stderr.String() != tt.wantErr || stdout.Len() != 0 {
+				t.Errorf("got %d %q %q, want 1 and %q", code, stdout.String(), stderr.String(), tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestCancel abandons a command when its context ends: Run returns 130 and
+// prints nothing.
+func TestCancel(t *testing.T) {
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/_ping") {
+			w.Header().Set("Api-Version", "1.41")
+			return
+		}
+		w.(http.Flusher).Flush()
+		close(started)
+		<-r.Context().Done() // a container that never stops
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, []string{"wait", "forever"}, Streams{Stdout: &stdout, Stderr: &stderr}, Options{
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", srv.Listener.Addr().String())
+		},
+	})
+	if code != 130 || stdout.Len() != 0 || stderr.Len() != 0 {
+		t.Errorf("got %d %q %q, want 130 and no output", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestVersionFlag prints docker 28.2.2's version line without an engine.
+func TestVersionFlag(t *testing.T) {
+	for _, arg := range []string{"-v", "--version"} {
+		var stdout bytes.Buffer
+		code := Run(context.Background(), []string{arg}, Streams{Stdout: &stdout}, Options{})
+		if code != 0 || stdout.String() != "Docker version 28.2.2, build e6534b4\n" {
+			t.Errorf("%s: got %d %q, want 0 %q", arg, code, stdout.String(), "Docker version 28.2.2, build e6534b4\n")
+		}
+	}
+}
