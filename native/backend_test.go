@@ -236,6 +236,32 @@ func TestCopyInRunning(t *testing.T) {
 	if err != nil || st.Size != 1 {
 		t.Errorf("the copy inside the container: got %+v, %v", st, err)
 	}
+	// docker export of the running container: its files, not its mounts.
+	rc, err := f.b.ExportRootfs(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int64{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			if err != io.EOF {
+				t.Errorf("export: %v", err)
+			}
+			break
+		}
+		names[h.Name] = h.Size
+	}
+	rc.Close()
+	for name, want := range map[string]int64{"proc/": 0, "etc/hosts": 0, "bin/busybox": 1} {
+		if size, ok := names[name]; !ok || (want == 0 && size != 0) {
+			t.Errorf("export: %s: got size %d (present %v)", name, size, ok)
+		}
+	}
+	if _, ok := names["proc/1/"]; ok {
+		t.Errorf("export: got /proc's content, want only the folder")
+	}
 	st, err = f.b.StatPath(ctx, id, "/tmp/out")
 	if err != nil || st.LinkTarget != victim {
 		t.Errorf("StatPath of a symlink: got %+v, %v, want link target %s", st, err, victim)

@@ -145,8 +145,11 @@ func resolve(rootFd int, p string) (string, error) {
 
 // WriteTar writes p inside rootFd (a file, or a folder and its content) to
 // w as a tar whose entries are named from p's base name, as `docker cp`
-// expects. A final symlink is archived as a link.
-func WriteTar(rootFd int, p string, w io.Writer) error {
+// expects. A final symlink is archived as a link. Volumes and binds are
+// included; the content of pseudo filesystems (/proc, /sys, /dev) is not.
+func WriteTar(rootFd int, p string, w io.Writer) error { return writeTar(rootFd, p, w, false) }
+
+func writeTar(rootFd int, p string, w io.Writer, rootfsOnly bool) error {
 	dir, name := splitPath(p)
 	parent, err := openIn(rootFd, dir, unix.O_PATH|unix.O_DIRECTORY)
 	if err != nil {
@@ -154,8 +157,17 @@ func WriteTar(rootFd int, p string, w io.Writer) error {
 	}
 	defer unix.Close(parent)
 	t := newTreeWriter(w)
+	var st unix.Stat_t
+	if err := unix.Fstat(rootFd, &st); err == nil {
+		t.rootDev = st.Dev
+	}
+	t.rootfsOnly = rootfsOnly
 	if name == "" {
-		err = t.writeDir(parent, "")
+		var dfd int
+		if dfd, err = unix.Openat(parent, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			err = t.writeDir(dfd, "")
+			unix.Close(dfd)
+		}
 	} else {
 		err = t.writeEntry(parent, name, name)
 	}
@@ -165,8 +177,9 @@ func WriteTar(rootFd int, p string, w io.Writer) error {
 	return t.close()
 }
 
-// Export writes the whole tree under rootFd to w (`docker export`).
-func Export(rootFd int, w io.Writer) error { return WriteTar(rootFd, "/", w) }
+// Export writes the container's root filesystem under rootFd to w
+// (`docker export`): no mount's content, as Docker exports the layers.
+func Export(rootFd int, w io.Writer) error { return writeTar(rootFd, "/", w, true) }
 
 // CheckPath returns NotFound when p does not exist inside rootFd.
 func CheckPath(rootFd int, p string) error {

@@ -16,13 +16,39 @@ import (
 // treeWriter writes a tree to a tar (`docker cp`, `docker export`),
 // walking it by descriptors without following symlinks, each folder's
 // entries sorted by name. (Layer diffs are written by DiffTar.)
+//
+// Seen from a running container's root, the tree has the container's own
+// mounts: the writer never descends into pseudo filesystems (proc, sysfs,
+// devpts, mqueue, tmpfs: they are not in the container's filesystem, and
+// reading /proc/kmsg would block), and with rootfsOnly (`docker export`)
+// into no other mount at all, a mounted file then being archived empty, as
+// the init layer holds it.
 type treeWriter struct {
-	tw    *tar.Writer
-	links map[[2]uint64]string // (dev, ino) of files with several links → first name
+	tw         *tar.Writer
+	links      map[[2]uint64]string // (dev, ino) of files with several links → first name
+	rootfsOnly bool
+	rootDev    uint64
 }
 
 func newTreeWriter(w io.Writer) *treeWriter {
 	return &treeWriter{tw: tar.NewWriter(w), links: make(map[[2]uint64]string)}
+}
+
+const mqueueMagic = 0x19800202 // not in x/sys/unix
+
+// pseudo reports whether the folder open as fd is on a filesystem whose
+// content is not files: proc, sysfs, devpts, mqueue, tmpfs, cgroups.
+func pseudo(fd int) bool {
+	var s unix.Statfs_t
+	if unix.Fstatfs(fd, &s) != nil {
+		return true
+	}
+	switch s.Type {
+	case unix.PROC_SUPER_MAGIC, unix.SYSFS_MAGIC, unix.DEVPTS_SUPER_MAGIC, mqueueMagic,
+		unix.TMPFS_MAGIC, unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC:
+		return true
+	}
+	return false
 }
 
 // writeEntry writes the entry name of folder dirFd as tar name tname, and
@@ -56,6 +82,9 @@ func (t *treeWriter) writeEntry(dirFd int, name, tname string) error {
 				return err
 			}
 		}
+		if t.rootDev != 0 && st.Dev != t.rootDev && (t.rootfsOnly || pseudo(fd)) {
+			return nil // a mount point: its folder, not its content
+		}
 		return t.writeDir(fd, hdr.Name)
 	case unix.S_IFREG:
 		hdr.Typeflag = tar.TypeReg
@@ -74,6 +103,10 @@ func (t *treeWriter) writeEntry(dirFd int, name, tname string) error {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
 		hdr.Size = st.Size
+		if t.rootfsOnly && t.rootDev != 0 && st.Dev != t.rootDev {
+			hdr.Size = 0 // a file mounted over the init layer's empty one
+			return t.tw.WriteHeader(hdr)
+		}
 		if err := t.tw.WriteHeader(hdr); err != nil {
 			return err
 		}
