@@ -24,6 +24,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -234,22 +235,55 @@ func (o *output) aux(id string) {
 	o.send(jsonstream.Message{Aux: &raw})
 }
 
-// writer returns an io.Writer whose every Write is one message, in red
-// for the error stream.
-func (o *output) writer(stderr bool) io.Writer { return streamWriter{o, stderr} }
-
-type streamWriter struct {
+// lineWriter passes a container's output to the build's stream, in red
+// for the error stream: complete lines as one message each write, what is
+// left of a line when Flush is called. dockerd sends what each read of the
+// container's pipe returned; a program's small writes of one line (busybox
+// writes "/bin/sh: ", the name and the reason apart) reach it as one read,
+// and line buffering gives that on every backend.
+type lineWriter struct {
 	o      *output
 	stderr bool
+	mu     sync.Mutex
+	buf    []byte
 }
 
-func (w streamWriter) Write(p []byte) (int, error) {
+// maxChunk is the most one message holds, the size of dockerd's reads.
+const maxChunk = 32 << 10
+
+func (o *output) writer(stderr bool) *lineWriter { return &lineWriter{o: o, stderr: stderr} }
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if i := bytes.LastIndexByte(w.buf, '\n'); i >= 0 {
+		w.emit(w.buf[:i+1])
+		w.buf = append(w.buf[:0], w.buf[i+1:]...)
+	}
+	for len(w.buf) >= maxChunk {
+		w.emit(w.buf[:maxChunk])
+		w.buf = append(w.buf[:0], w.buf[maxChunk:]...)
+	}
+	return len(p), nil
+}
+
+// Flush sends what is left.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.emit(w.buf)
+		w.buf = w.buf[:0]
+	}
+}
+
+func (w *lineWriter) emit(p []byte) {
 	if w.stderr {
 		w.o.stderr(string(p))
 	} else {
 		w.o.print(string(p))
 	}
-	return len(p), nil
 }
 
 // shortID is an ID's 12-character form, as stringid.TruncateID.

@@ -62,7 +62,7 @@ func (r *run) dispatchCopy(st *state, c *instructions.CopyCommand) error {
 	}
 	src, fromImage := r.src, false
 	if c.From != "" {
-		s, err := r.fromSource(c.From)
+		s, err := r.fromSource(c.From, c.SourcePaths)
 		if err != nil {
 			return fmt.Errorf("invalid from flag value %s: %w", c.From, err)
 		}
@@ -78,8 +78,8 @@ func (r *run) dispatchCopy(st *state, c *instructions.CopyCommand) error {
 }
 
 // fromSource returns the filesystem of a stage (by name or index) or of an
-// image, for COPY --from.
-func (r *run) fromSource(ref string) (*buildcontext.Context, error) {
+// image, for COPY --from, holding at least what sources need.
+func (r *run) fromSource(ref string, sources []string) (*buildcontext.Context, error) {
 	cfg, err := r.stages.get(ref)
 	if err != nil {
 		return nil, err
@@ -98,25 +98,113 @@ func (r *run) fromSource(ref string) (*buildcontext.Context, error) {
 		}
 		id = img.ID
 	}
-	if s, ok := r.sources[id]; ok {
-		return s, nil
+	src := r.sources[id]
+	if src == nil {
+		src = &imageSource{id: id, loaded: map[string]bool{}}
+		r.sources[id] = src
 	}
-	l, err := r.e.NewBuildLayer(r.ctx, id)
+	return src.files(r, sources)
+}
+
+// imageSource is the part of an image's filesystem COPY --from read so
+// far: the top-level entries it needed, copied out of a build layer.
+type imageSource struct {
+	id     string
+	loaded map[string]bool // top-level names; "/" for everything
+	tar    bytes.Buffer    // their entries, without the end marker
+	ctx    *buildcontext.Context
+}
+
+// files returns the source's files once every top-level entry the
+// sources name, or reach through symlinks, is loaded.
+func (s *imageSource) files(r *run, sources []string) (*buildcontext.Context, error) {
+	var need []string
+	for _, p := range sources {
+		p = strings.TrimPrefix(strings.TrimPrefix(p, "/"), "./")
+		first, _, _ := strings.Cut(path.Clean(p), "/")
+		if first == "." || first == ".." || containsWildcards(first) {
+			first = "/"
+		}
+		need = append(need, first)
+	}
+	for round := 0; round < 16; round++ {
+		var load []string
+		for _, n := range need {
+			if !s.loaded[n] && !s.loaded["/"] {
+				load = append(load, n)
+			}
+		}
+		if len(load) == 0 && s.ctx != nil {
+			return s.ctx, nil
+		}
+		if err := s.load(r, load); err != nil {
+			return nil, err
+		}
+		// Symlinks may lead to top-level entries not loaded yet.
+		need = need[:0]
+		for _, p := range sources {
+			if res, err := s.ctx.Resolve(strings.TrimPrefix(p, "/")); err == nil && res != "." {
+				first, _, _ := strings.Cut(res, "/")
+				need = append(need, first)
+			}
+		}
+	}
+	return s.ctx, nil
+}
+
+// load copies the named top-level entries out of the image and rebuilds
+// the tree.
+func (s *imageSource) load(r *run, names []string) error {
+	if len(names) > 0 {
+		l, err := r.e.NewBuildLayer(r.ctx, s.id)
+		if err != nil {
+			return err
+		}
+		defer l.Release(context.WithoutCancel(r.ctx))
+		tw := tar.NewWriter(&s.tar)
+		for _, n := range names {
+			s.loaded[n] = true
+			if n != "/" {
+				if _, err := l.StatPath(r.ctx, "/"+n); backend.IsNotFound(err) {
+					continue
+				}
+			}
+			rc, err := l.CopyOut(r.ctx, path.Join("/", n))
+			if err != nil {
+				return err
+			}
+			tr := tar.NewReader(rc)
+			for {
+				h, err := tr.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					rc.Close()
+					return err
+				}
+				if err := tw.WriteHeader(h); err != nil {
+					rc.Close()
+					return err
+				}
+				if _, err := io.Copy(tw, tr); err != nil {
+					rc.Close()
+					return err
+				}
+			}
+			rc.Close()
+		}
+		tw.Flush()
+	}
+	var whole bytes.Buffer
+	whole.Write(s.tar.Bytes())
+	whole.Write(make([]byte, 1024)) // the end marker
+	c, err := buildcontext.ReadImage(&whole)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer l.Release(context.WithoutCancel(r.ctx))
-	rc, err := l.CopyOut(r.ctx, "/")
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	s, err := buildcontext.Read(rc)
-	if err != nil {
-		return nil, err
-	}
-	r.sources[id] = s
-	return s, nil
+	s.ctx = c
+	return nil
 }
 
 // copyInstruction resolves the sources of a COPY or ADD and their hashes.

@@ -36,9 +36,9 @@ type run struct {
 	stages stageResults
 	// tmp lists the intermediate containers not removed yet, oldest first.
 	tmp []string
-	// sources holds the filesystems of images COPY --from read, by image
-	// ID, for the length of the build.
-	sources map[string]*buildcontext.Context
+	// sources holds the files of images COPY --from read, by image ID,
+	// for the length of the build.
+	sources map[string]*imageSource
 }
 
 func newRun(ctx context.Context, e *engine.Engine, opts *wire.ImageBuildOptions, src *buildcontext.Context, out *output, escape rune) *run {
@@ -51,7 +51,7 @@ func newRun(ctx context.Context, e *engine.Engine, opts *wire.ImageBuildOptions,
 		shlex:   shell.NewLex(escape),
 		cache:   newProber(e, opts),
 		stages:  stageResults{indexed: map[string]*container.Config{}},
-		sources: map[string]*buildcontext.Context{},
+		sources: map[string]*imageSource{},
 	}
 }
 

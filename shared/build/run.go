@@ -79,11 +79,14 @@ var errCancelled = errors.New("build cancelled")
 func (r *run) runContainer(id string) error {
 	attached := make(chan struct{})
 	done := make(chan error, 1)
+	stdout, stderr := r.out.writer(false), r.out.writer(true)
+	defer stdout.Flush()
+	defer stderr.Flush()
 	go func() {
 		done <- r.e.ContainerAttach(r.ctx, id, engine.AttachOptions{
 			GetStreams: func(bool) (engine.Streams, error) {
 				close(attached)
-				return engine.Streams{Stdout: r.out.writer(false), Stderr: r.out.writer(true)}, nil
+				return engine.Streams{Stdout: stdout, Stderr: stderr}, nil
 			},
 			UseStdout: true,
 			UseStderr: true,
@@ -104,6 +107,8 @@ func (r *run) runContainer(id string) error {
 	if err := <-done; err != nil {
 		return err
 	}
+	stdout.Flush()
+	stderr.Flush()
 	if r.ctx.Err() != nil {
 		r.e.ContainerKill(r.ctx, id, "KILL")
 		return errCancelled

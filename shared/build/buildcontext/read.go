@@ -18,12 +18,15 @@ package buildcontext
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
@@ -34,9 +37,10 @@ import (
 // the tar held (later entries replacing earlier ones, as extraction does)
 // and the tarsum of each entry.
 type Context struct {
-	sums  *image.ContextSums
-	nodes map[string]*File // by clean relative path; "." is the root
+	sums  *image.ContextSums // nil for an image's filesystem (see ReadImage)
+	nodes map[string]*File   // by clean relative path; "." is the root
 	size  int64
+	lazy  map[string]string // an image's file hashes, computed when asked
 }
 
 // File is one file of a context.
@@ -74,9 +78,39 @@ func untarError(format string, args ...any) error {
 // truncated one, and that prefix before the reason for an entry that would
 // be written through a symlink or a hard link that leads out of the tree.
 func Read(r io.Reader) (*Context, error) {
+	c, norm, err := read(r)
+	if err != nil {
+		return nil, err
+	}
+	// Pass 2: the tarsums, by shared/image's rules.
+	sums, err := image.SumContext(bytes.NewReader(norm))
+	if err != nil {
+		return nil, untarError("%s", err)
+	}
+	c.sums = sums
+	return c, nil
+}
+
+// ReadImage reads the tar of an image's filesystem (what a backend's
+// CopyOut of "/" gives) as the source of COPY --from. Its hashes are
+// those dockerd computes for an image's files (builder/remotecontext's
+// lazy source): the tarsum of a header made from the file's stat, with the
+// file type in the mode and the owners' names as the host knows them.
+func ReadImage(r io.Reader) (*Context, error) {
+	c, _, err := read(r)
+	if err != nil {
+		return nil, err
+	}
+	c.lazy = map[string]string{}
+	return c, nil
+}
+
+// read is the first pass of Read: it confines the names, builds the tree
+// and returns the tar dockerd's extraction and tarsum effectively see.
+func read(r io.Reader) (*Context, []byte, error) {
 	dr, _, err := image.Decompress(r)
 	if err != nil {
-		return nil, backend.Errorf(backend.Internal, "%s", err)
+		return nil, nil, backend.Errorf(backend.Internal, "%s", err)
 	}
 	defer dr.Close()
 
@@ -92,7 +126,7 @@ func Read(r io.Reader) (*Context, error) {
 			break
 		}
 		if err != nil {
-			return nil, readError(err)
+			return nil, nil, readError(err)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
@@ -113,33 +147,27 @@ func Read(r io.Reader) (*Context, error) {
 		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
 			h.Typeflag = tar.TypeReg
 			if data, err = io.ReadAll(tr); err != nil {
-				return nil, readError(err)
+				return nil, nil, readError(err)
 			}
 			h.Size = int64(len(data))
 		} else {
 			h.Size = 0
 		}
 		if err := tw.WriteHeader(&h); err != nil {
-			return nil, untarError("%s: %v", name, err)
+			return nil, nil, untarError("%s: %v", name, err)
 		}
 		if _, err := tw.Write(data); err != nil {
-			return nil, untarError("%s: %v", name, err)
+			return nil, nil, untarError("%s: %v", name, err)
 		}
 		if err := c.add(name, &h, data); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c.size += int64(len(data))
 	}
 	if err := tw.Close(); err != nil {
-		return nil, untarError("%v", err)
+		return nil, nil, untarError("%v", err)
 	}
-	// Pass 2: the tarsums, by shared/image's rules.
-	sums, err := image.SumContext(&norm)
-	if err != nil {
-		return nil, untarError("%s", err)
-	}
-	c.sums = sums
-	return c, nil
+	return c, norm.Bytes(), nil
 }
 
 func readError(err error) error {
@@ -239,7 +267,9 @@ func (c *Context) Remove(p string) {
 		return
 	}
 	c.remove(p)
-	c.sums.Remove(p)
+	if c.sums != nil {
+		c.sums.Remove(p)
+	}
 }
 
 // Size is the total size of the regular files the tar held.
@@ -331,12 +361,99 @@ func (c *Context) ReadFile(p string) ([]byte, error) {
 // "file:<tarsum>" for a file, "dir:<sha256>" for a directory (see
 // image.ContextSums). Errors: NotFound when p does not exist.
 func (c *Context) SourceHash(p string) (string, error) {
-	return c.sums.SourceHash(p)
+	if c.sums != nil {
+		return c.sums.SourceHash(p)
+	}
+	f, r, ok := c.Lookup(p)
+	if !ok {
+		return "", backend.Errorf(backend.NotFound, "stat %s: file does not exist", p)
+	}
+	if !f.IsDir() {
+		return "file:" + c.Hash(p), nil
+	}
+	var hashes []string
+	if r != "." {
+		hashes = append(hashes, c.Hash(r))
+	}
+	for _, q := range c.Below(r) {
+		hashes = append(hashes, c.Hash(q))
+	}
+	sort.Strings(hashes)
+	return dirHash(hashes), nil
+}
+
+func dirHash(hashes []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(hashes, ",")))
+	return "dir:" + hex.EncodeToString(sum[:])
 }
 
 // Hash returns the tarsum of the file p leads to, or p itself when the
 // context has no entry there, as dockerd's Source.Hash.
-func (c *Context) Hash(p string) string { return c.sums.Hash(p) }
+func (c *Context) Hash(p string) string {
+	if c.sums != nil {
+		return c.sums.Hash(p)
+	}
+	r, err := c.Resolve(p)
+	if err != nil {
+		return p
+	}
+	f, ok := c.nodes[r]
+	if !ok {
+		return r
+	}
+	if h, ok := c.lazy[r]; ok {
+		return h
+	}
+	h := lazyHash(r, f)
+	c.lazy[r] = h
+	return h
+}
+
+// lazyHash is dockerd's remotecontext.NewFileHash of an image's file: a
+// header as archive.FileInfoHeader makes it from the file's stat (type
+// bits in the mode, the owners' names from the host's user database) and
+// the content.
+func lazyHash(name string, f *File) string {
+	h := *f.Header
+	if h.Typeflag == tar.TypeDir && name != "." {
+		name += "/"
+	}
+	h.Name = name
+	mode := h.Mode & 0o7777
+	switch h.Typeflag {
+	case tar.TypeReg:
+		mode |= 0o100000
+	case tar.TypeDir:
+		mode |= 0o40000
+	case tar.TypeSymlink:
+		mode |= 0o120000
+	case tar.TypeChar:
+		mode |= 0o20000
+	case tar.TypeBlock:
+		mode |= 0o60000
+	case tar.TypeFifo:
+		mode |= 0o10000
+	}
+	h.Mode = mode
+	if h.Typeflag != tar.TypeReg {
+		h.Size = 0
+	}
+	h.Uname, h.Gname = image.DebianNames(h.Uid, h.Gid)
+	hs := sha256.New()
+	for _, kv := range [...][2]string{
+		{"name", h.Name}, {"mode", strconv.FormatInt(h.Mode, 10)},
+		{"uid", strconv.Itoa(h.Uid)}, {"gid", strconv.Itoa(h.Gid)},
+		{"size", strconv.FormatInt(h.Size, 10)}, {"typeflag", string([]byte{h.Typeflag})},
+		{"linkname", h.Linkname}, {"uname", h.Uname}, {"gname", h.Gname},
+		{"devmajor", strconv.FormatInt(h.Devmajor, 10)}, {"devminor", strconv.FormatInt(h.Devminor, 10)},
+	} {
+		hs.Write([]byte(kv[0] + kv[1]))
+	}
+	if h.Typeflag == tar.TypeReg {
+		hs.Write(f.Data)
+	}
+	return hex.EncodeToString(hs.Sum(nil))
+}
 
 // Paths lists every path of the context but the root, in the order of
 // dockerd's walk of its extracted copy (depth first, names sorted in each
