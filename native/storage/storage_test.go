@@ -414,3 +414,37 @@ func FuzzApplyLayer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCopyIn extracts arbitrary tars into a folder of a root that holds
+// hostile symlinks (`docker cp` into a container): nothing may appear
+// outside the root.
+func FuzzCopyIn(f *testing.F) {
+	f.Add(mkTar(f, entry{name: "../evil", body: "x"}))
+	f.Add(mkTar(f, entry{name: "up/evil", body: "x"}))
+	f.Add(mkTar(f, entry{name: "abs/evil", body: "x"}))
+	f.Add(mkTar(f, entry{name: "l", link: "/", typ: tar.TypeSymlink}, entry{name: "l/evil", body: "x"}))
+	f.Add(mkTar(f, entry{name: "h", link: "../../x", typ: tar.TypeLink}))
+	needRoot(f)
+	outer := f.TempDir()
+	root := filepath.Join(outer, "root")
+	os.MkdirAll(filepath.Join(root, "dir"), 0o755)
+	os.Symlink("../../..", filepath.Join(root, "dir", "up"))
+	os.Symlink(outer, filepath.Join(root, "dir", "abs"))
+	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	before := snapshot(f, outer)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		CopyIn(fd, "/dir", bytes.NewReader(data), backend.CopyOptions{})
+		var outside []string
+		for _, p := range snapshot(t, outer) {
+			if !strings.HasPrefix(p, "/root") && !slices.Contains(before, p) {
+				outside = append(outside, p)
+			}
+		}
+		if len(outside) > 0 {
+			t.Fatalf("got files outside the root: %q", outside)
+		}
+	})
+}
