@@ -410,6 +410,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		return nil, fmt.Errorf("runtime: container process: %w (%c)", err, kind)
 	}
 	unix.Close(syncFd)
+	settle(pid)
 
 	data, _ := json.Marshal(savedSpec{Caps: caps, Endpoints: c.endpoints})
 	os.WriteFile(filepath.Join(l.Dir, "runtime.json"), data, 0o600)
@@ -470,6 +471,26 @@ func (r *Runtime) Forget(id string) {
 	r.mu.Unlock()
 	if ch != nil {
 		<-ch
+	}
+}
+
+// settle waits, for at most 20 ms, until the command has started: until it
+// first blocks or ends. A docker stop or kill that comes right after Start
+// then finds the handlers the program installs at once (a shell's trap), as
+// it does with Docker, whose start takes longer than that.
+func settle(pid int) {
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	deadline := time.Now().Add(20 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return
+		}
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 || i+2 >= len(data) || data[i+2] != 'R' {
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 
