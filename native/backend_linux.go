@@ -228,6 +228,12 @@ func (b *Backend) CreateRootfs(ctx context.Context, id, parent string) error {
 // RemoveRootfs deletes a container's layers and folder.
 func (b *Backend) RemoveRootfs(ctx context.Context, id string) error {
 	b.rt.Forget(id)
+	if b.rt.Pid(id) == 0 {
+		// A group a crashed daemon left behind.
+		if g, err := b.cg.Load(id); err == nil {
+			g.Delete()
+		}
+	}
 	return b.store.RemoveRootfs(id)
 }
 

@@ -293,7 +293,9 @@ func TestDaemonRestart(t *testing.T) {
 		t.Errorf("restored PID: got %d, want %d", p2.Pid(), p.Pid())
 	}
 	var ps []backend.ProcessInfo
-	for i := 0; i < 500 && len(ps) < 2; i++ {
+	// Until the shell's child has become sleep (it is "exe" while busybox
+	// re-executes itself for the applet).
+	for i := 0; i < 500 && (len(ps) < 2 || ps[1].Comm != "sleep"); i++ {
 		if ps, err = b2.Processes(ctx, id); err != nil {
 			t.Fatal(err)
 		}

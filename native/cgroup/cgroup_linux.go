@@ -150,8 +150,11 @@ func deviceRules() []specs.LinuxDeviceCgroup {
 	}
 }
 
-func (m *Manager) resources(r backend.Resources) *specs.LinuxResources {
+func (m *Manager) resources(r backend.Resources, privileged bool) *specs.LinuxResources {
 	res := &specs.LinuxResources{Devices: deviceRules()}
+	if privileged {
+		res.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+	}
 	if r.Memory > 0 {
 		res.Memory = &specs.LinuxMemory{Limit: &r.Memory}
 		swap := r.MemorySwap
@@ -180,11 +183,12 @@ func (m *Manager) resources(r backend.Resources) *specs.LinuxResources {
 	return res
 }
 
-// Create makes container id's group with limits r. An existing group of
-// the same name (left by a crash) is reused.
-func (m *Manager) Create(id string, r backend.Resources) (*Group, error) {
+// Create makes container id's group with limits r and Docker's device
+// rules (every device when privileged). An existing group of the same name
+// (left by a crash) is reused.
+func (m *Manager) Create(id string, r backend.Resources, privileged bool) (*Group, error) {
 	g := &Group{m: m, id: id, path: m.path(id)}
-	res := m.resources(r)
+	res := m.resources(r, privileged)
 	var err error
 	if m.unified {
 		g.v2, err = cgroup2.NewManager(m.v2mount, g.path, cgroup2.ToResources(res))

@@ -203,7 +203,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		}
 	}()
 
-	group, err := r.cg.Create(c.id, spec.Resources)
+	group, err := r.cg.Create(c.id, spec.Resources, spec.Privileged)
 	if err != nil {
 		return nil, err
 	}
