@@ -291,6 +291,20 @@ func TestNoLeaks(t *testing.T) {
 		}
 		fds, _ := os.ReadDir("/proc/self/fd")
 		procs += len(fds) * 1000
+		// Namespaces: held by processes, descriptors (above) or threads of
+		// this process left in a container's namespace.
+		own := map[string]string{}
+		for _, ns := range []string{"net", "mnt"} {
+			own[ns], _ = os.Readlink("/proc/self/ns/" + ns)
+		}
+		tasks, _ := filepath.Glob("/proc/self/task/*/ns")
+		for _, task := range tasks {
+			for ns, want := range own {
+				if got, _ := os.Readlink(task + "/" + ns); got != want {
+					procs += 1000000
+				}
+			}
+		}
 		return
 	}
 	m0, l0, c0, p0 := count()
@@ -318,7 +332,7 @@ func TestNoLeaks(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if m1 != m0 || l1 != l0 || c1 != c0 || p1 != p0 {
-		t.Errorf("after %d containers: got %d mounts, %d veths, %d cgroups, %d processes+1000*descriptors; want %d, %d, %d, %d", cycles, m1, l1, c1, p1, m0, l0, c0, p0)
+		t.Errorf("after %d containers: got %d mounts, %d veths, %d cgroups, %d processes+1000*descriptors+1e6*threads in other namespaces; want %d, %d, %d, %d", cycles, m1, l1, c1, p1, m0, l0, c0, p0)
 	}
 }
 
