@@ -523,6 +523,7 @@ func (c *dockerCLI) addCommands(root *cobra.Command) {
 		c.newRunCommand(),
 		c.newExecCommand(),
 		c.newPsCommand(),
+		c.newBuildCommand(),
 		c.newPullCommand(),
 		c.newImagesCommand(),
 		c.newVersionCommand(),
@@ -596,6 +597,7 @@ func (c *dockerCLI) newImageCommand() *cobra.Command {
 		RunE:  c.showHelp,
 	}
 	cmd.AddCommand(
+		c.newBuildCommand(),
 		c.newHistoryCommand(),
 		c.newLoadCommand(),
 		c.newPullCommand(),

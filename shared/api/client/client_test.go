@@ -247,7 +247,7 @@ func TestRequests(t *testing.T) {
 		{"list without options", func(c *Client) error { _, err := c.ContainerList(ctx, ListOptions{Limit: -1}); return err }, "GET /v1.41/containers/json"},
 		{"start", func(c *Client) error { return c.ContainerStart(ctx, "web") }, "POST /v1.41/containers/web/start"},
 		{"stop", func(c *Client) error { return c.ContainerStop(ctx, "web", StopOptions{Timeout: &timeout}) }, "POST /v1.41/containers/web/stop?t=1"},
-		{"restart signal", func(c *Client) error { return c.ContainerRestart(ctx, "web", StopOptions{Signal: "SIGINT"}) }, "POST /v1.41/containers/web/restart?signal=SIGINT"},
+		{"restart signal dropped before 1.42", func(c *Client) error { return c.ContainerRestart(ctx, "web", StopOptions{Signal: "SIGINT"}) }, "POST /v1.41/containers/web/restart"},
 		{"kill", func(c *Client) error { return c.ContainerKill(ctx, "web", "HUP") }, "POST /v1.41/containers/web/kill?signal=HUP"},
 		{"kill default", func(c *Client) error { return c.ContainerKill(ctx, "web", "") }, "POST /v1.41/containers/web/kill"},
 		{"pause", func(c *Client) error { return c.ContainerPause(ctx, "web") }, "POST /v1.41/containers/web/pause"},
@@ -639,5 +639,30 @@ func TestPingFixtureHeaders(t *testing.T) {
 	want := Ping{APIVersion: "1.41", OSType: "linux"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestStopSignalNeedsAPI142(t *testing.T) {
+	tests := []struct{ engine, want string }{
+		{"1.41", "POST /v1.41/containers/web/stop"},
+		{"1.43", "POST /v1.41/containers/web/stop"}, // the client speaks 1.41 at most
+	}
+	for _, tt := range tests {
+		f := &fakeEngine{apiVersion: tt.engine}
+		c := start(t, f)
+		if err := c.ContainerStop(context.Background(), "web", StopOptions{Signal: "SIGINT"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.recorded(); got[len(got)-1] != tt.want {
+			t.Errorf("engine %s: got %q, want %q", tt.engine, got[len(got)-1], tt.want)
+		}
+	}
+	f := &fakeEngine{apiVersion: "1.43"}
+	c := start(t, f, WithVersion("1.42"))
+	if err := c.ContainerStop(context.Background(), "web", StopOptions{Signal: "SIGINT"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.recorded()[0], "POST /v1.42/containers/web/stop?signal=SIGINT"; got != want {
+		t.Errorf("fixed 1.42: got %q, want %q", got, want)
 	}
 }

@@ -200,16 +200,18 @@ func (c *Client) ContainerStart(ctx context.Context, id string) error {
 
 // StopOptions are the parameters of ContainerStop and ContainerRestart.
 type StopOptions struct {
-	Signal  string // "" for the container's stop signal
+	Signal  string // "" for the container's stop signal; needs API 1.42
 	Timeout *int   // seconds before SIGKILL; nil for the container's default
 }
 
-func (o StopOptions) query() url.Values {
+// query encodes the options; engines before API 1.42 cannot take a
+// signal, and docker does not send it to them.
+func (o StopOptions) query(version string) url.Values {
 	q := url.Values{}
 	if o.Timeout != nil {
 		q.Set("t", strconv.Itoa(*o.Timeout))
 	}
-	if o.Signal != "" {
+	if o.Signal != "" && !versionLess(version, "1.42") {
 		q.Set("signal", o.Signal)
 	}
 	return q
@@ -221,7 +223,10 @@ func (c *Client) ContainerStop(ctx context.Context, id string, opts StopOptions)
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, http.MethodPost, "/containers/"+id+"/stop", opts.query(), nil)
+	if err := c.negotiate(ctx); err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/containers/"+id+"/stop", opts.query(c.Version()), nil)
 }
 
 // ContainerRestart restarts a container.
@@ -230,7 +235,10 @@ func (c *Client) ContainerRestart(ctx context.Context, id string, opts StopOptio
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, http.MethodPost, "/containers/"+id+"/restart", opts.query(), nil)
+	if err := c.negotiate(ctx); err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/containers/"+id+"/restart", opts.query(c.Version()), nil)
 }
 
 // ContainerKill sends a signal ("" for SIGKILL) to a container.
