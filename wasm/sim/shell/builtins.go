@@ -50,7 +50,7 @@ func (sh *shell) builtin(ctx context.Context, hc interp.HandlerContext, args []s
 	case "exec":
 		return sh.execBuiltin(ctx, hc, args)
 	case "jobs":
-		sh.jobs.list(sh.stdoutOf(hc))
+		sh.jobs.list(sh.stdoutOf(hc), sh.interactive)
 		return nil
 	case "hash":
 		return nil

@@ -21,6 +21,7 @@ const (
 	markBuiltin  = "__tb_b_"       // + name: a builtin the shell implements itself
 	markExternal = "__tb_x_"       // + name: a command to look up, though mvdan knows it as a builtin
 	markBg       = "__tb_bg"       // a background job is about to start
+	markBgWait   = "__tb_bgwait"   // wait until the job has started its command
 	markJobStart = "__tb_jobstart" // first command of a background job
 	markJobEnd   = "__tb_jobend"   // last command of a background job
 	markStatus   = "__tb_status"   // sets $? (before trap code)
@@ -147,6 +148,9 @@ func (sh *shell) exec(ctx context.Context, args []string) error {
 		return nil
 	case name == markJobStart:
 		return nil
+	case name == markBgWait:
+		sh.jobs.waitStarted(ctx)
+		return status(hc.LastExitStatus)
 	case name == markJobEnd:
 		sh.jobs.end(hc.Env.Get(varJob).String(), hc.LastExitStatus)
 		return status(hc.LastExitStatus)
@@ -297,21 +301,23 @@ func (sh *shell) execFailed(hc interp.HandlerContext, builtin, name string, err 
 }
 
 // waitChild waits for a foreground child. A trapped signal waits for the
-// child, as POSIX wants; ^C in an interactive shell is passed on to the
-// child.
+// child, as POSIX wants; ^C reaches the child from the terminal (it is in
+// the shell's process group), and when it kills the child an interactive
+// shell abandons the rest of the command line, as ash does.
 func (sh *shell) waitChild(ctx context.Context, hc interp.HandlerContext, child sys.Child) int {
 	done := make(chan int, 1)
 	go func() { done <- child.Wait() }()
-	for {
-		select {
-		case st := <-done:
-			sh.reportSignal(hc, child, st)
-			return st
-		case <-ctx.Done():
-			return 128 + int(backend.SIGKILL)
-		case <-sh.interrupts:
-			sh.p.Kill(child.PID(), backend.SIGINT)
+	sh.childStarted()
+	defer sh.childEnded()
+	select {
+	case st := <-done:
+		sh.reportSignal(hc, child, st)
+		if sh.interactive && st == 128+int(backend.SIGINT) {
+			sh.interruptStmt()
 		}
+		return st
+	case <-sh.p.Context().Done():
+		return 128 + int(backend.SIGKILL)
 	}
 }
 
@@ -333,12 +339,8 @@ func (sh *shell) reportSignal(hc interp.HandlerContext, child sys.Child, st int)
 		return
 	}
 	switch sig {
-	case backend.SIGINT:
-		if sh.interactive {
-			fmt.Fprint(sh.stderrOf(hc), "\n")
-		}
-		return
-	case backend.SIGPIPE:
+	case backend.SIGINT, backend.SIGPIPE:
+		// An interactive shell starts a new line after ^C itself.
 		return
 	}
 	fmt.Fprintln(sh.stderrOf(hc), sigDescription(sig))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -87,25 +86,26 @@ func (sh *shell) interact(ctx context.Context) int {
 	sh.p.Ignore(backend.SIGTERM)
 	sh.p.Ignore(backend.SIGQUIT)
 	atPrompt := make(chan struct{}, 1)
-	var mu sync.Mutex
-	running := false
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-sigs:
-				mu.Lock()
-				r := running
-				mu.Unlock()
-				target := atPrompt
-				if r {
-					target = sh.interrupts
+				sh.mu.Lock()
+				running, children := sh.stmtCancel != nil, sh.children
+				sh.mu.Unlock()
+				switch {
+				case !running:
+					select {
+					case atPrompt <- struct{}{}:
+					default:
+					}
+				case children == 0:
+					// A builtin or a loop of them: ^C stops it.
+					sh.interruptStmt()
 				}
-				select {
-				case target <- struct{}{}:
-				default:
-				}
+				// Otherwise the child got the ^C too; waitChild decides.
 			}
 		}
 	}()
@@ -162,13 +162,22 @@ func (sh *shell) interact(ctx context.Context) int {
 			if ctx.Err() != nil {
 				return st
 			}
-			mu.Lock()
-			running = true
-			mu.Unlock()
-			err := sh.runner.Run(ctx, s)
-			mu.Lock()
-			running = false
-			mu.Unlock()
+			sctx, cancel := context.WithCancel(ctx)
+			sh.mu.Lock()
+			sh.stmtCancel = cancel
+			sh.mu.Unlock()
+			err := sh.runner.Run(sctx, s)
+			sh.mu.Lock()
+			sh.stmtCancel = nil
+			sh.mu.Unlock()
+			interrupted := sctx.Err() != nil && ctx.Err() == nil
+			cancel()
+			if interrupted {
+				// ^C: the rest of the line is dropped.
+				io.WriteString(stderr, "\n")
+				st = 130
+				break
+			}
 			var ex errExec
 			if errors.As(err, &ex) {
 				sh.execed = true

@@ -74,6 +74,21 @@ func (t *jobTable) lastPID(wait bool) (int, bool) {
 	return j.pid, true
 }
 
+// waitStarted waits until the newest job has started its process or
+// ended, as fork(2) would have before the shell went on.
+func (t *jobTable) waitStarted(ctx context.Context) {
+	t.mu.Lock()
+	j := t.byN[t.next]
+	t.mu.Unlock()
+	if j == nil {
+		return
+	}
+	select {
+	case <-j.pidSet:
+	case <-ctx.Done():
+	}
+}
+
 // current is the job a command runs in ("" outside background jobs).
 func (t *jobTable) current(hc interp.HandlerContext) string {
 	return hc.Env.Get(varJob).String()
@@ -177,8 +192,9 @@ func isDone(j *job) bool {
 	}
 }
 
-// list prints the running jobs as ash's jobs does.
-func (t *jobTable) list(w io.Writer) {
+// list prints the running jobs as ash's jobs does; only an interactive
+// shell keeps the commands' text.
+func (t *jobTable) list(w io.Writer, withText bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var running []*job
@@ -194,7 +210,11 @@ func (t *jobTable) list(w io.Writer) {
 		} else if i == len(running)-2 {
 			mark = "-"
 		}
-		fmt.Fprintln(w, jobLine(j.n, mark, "Running", j.cmd))
+		text := ""
+		if withText {
+			text = j.cmd
+		}
+		fmt.Fprintln(w, jobLine(j.n, mark, "Running", text))
 	}
 }
 
@@ -280,6 +300,7 @@ func (sh *shell) wait(ctx context.Context, hc interp.HandlerContext, args []stri
 		case <-ctx.Done():
 			return 128 + int(backend.SIGKILL)
 		case sig := <-sh.traps.arrived():
+			sh.traps.took(sig)
 			return 128 + int(sig)
 		}
 		if len(args) > 1 && i == len(targets)-1 {

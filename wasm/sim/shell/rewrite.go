@@ -114,23 +114,23 @@ func (sh *shell) rewrite(f *syntax.File, tail bool) {
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.File:
-			n.Stmts = bracketJobs(n.Stmts)
+			n.Stmts = sh.bracketJobs(n.Stmts)
 		case *syntax.Block:
-			n.Stmts = bracketJobs(n.Stmts)
+			n.Stmts = sh.bracketJobs(n.Stmts)
 		case *syntax.Subshell:
-			n.Stmts = bracketJobs(n.Stmts)
+			n.Stmts = sh.bracketJobs(n.Stmts)
 		case *syntax.IfClause:
-			n.Cond = bracketJobs(n.Cond)
-			n.Then = bracketJobs(n.Then)
+			n.Cond = sh.bracketJobs(n.Cond)
+			n.Then = sh.bracketJobs(n.Then)
 		case *syntax.WhileClause:
-			n.Cond = bracketJobs(n.Cond)
-			n.Do = bracketJobs(n.Do)
+			n.Cond = sh.bracketJobs(n.Cond)
+			n.Do = sh.bracketJobs(n.Do)
 		case *syntax.ForClause:
-			n.Do = bracketJobs(n.Do)
+			n.Do = sh.bracketJobs(n.Do)
 		case *syntax.CaseItem:
-			n.Stmts = bracketJobs(n.Stmts)
+			n.Stmts = sh.bracketJobs(n.Stmts)
 		case *syntax.CmdSubst:
-			n.Stmts = bracketJobs(n.Stmts)
+			n.Stmts = sh.bracketJobs(n.Stmts)
 		}
 		return true
 	})
@@ -245,7 +245,7 @@ func rewriteDecl(d *syntax.DeclClause) syntax.Command {
 // so that the shell registers the job before the interpreter starts it
 // in a goroutine, the job knows itself, and its end is recorded however
 // it ends.
-func bracketJobs(stmts []*syntax.Stmt) []*syntax.Stmt {
+func (sh *shell) bracketJobs(stmts []*syntax.Stmt) []*syntax.Stmt {
 	var out []*syntax.Stmt
 	for _, s := range stmts {
 		if !s.Background || isJobBracket(s) {
@@ -270,8 +270,27 @@ func bracketJobs(stmts []*syntax.Stmt) []*syntax.Stmt {
 		reg.Cmd.(*syntax.CallExpr).Args = append(reg.Cmd.(*syntax.CallExpr).Args,
 			&syntax.Word{Parts: []syntax.WordPart{&syntax.SglQuoted{Value: strings.ReplaceAll(text.String(), "'", `"`)}}})
 		out = append(out, reg, &syntax.Stmt{Cmd: block, Background: true, Redirs: s.Redirs, Position: s.Position})
+		if sh.startsProcess(inner) {
+			// A simple command's process exists once `cmd &` returns,
+			// as after fork(2): $! and ps see it.
+			out = append(out, call(markBgWait))
+		}
 	}
 	return out
+}
+
+// startsProcess reports whether a statement is a simple command that runs
+// a program first thing (not a builtin, nor an assignment alone).
+func (sh *shell) startsProcess(s *syntax.Stmt) bool {
+	c, ok := s.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 {
+		return false
+	}
+	name := c.Args[0].Lit()
+	if name == "" {
+		return false
+	}
+	return !isAshBuiltin(name) && !keywords[name] && !ownBuiltins[name] && !sh.isFunc(name)
 }
 
 func isJobBracket(s *syntax.Stmt) bool {

@@ -16,7 +16,6 @@ import (
 // handlers over the process, options and positional parameters.
 func (sh *shell) setup(params, set []string) error {
 	sh.env = newBaseEnv(sh, sh.p.Environ())
-	sh.interrupts = make(chan struct{}, 1)
 	popts := append(append([]string{}, set...), "--")
 	popts = append(popts, params...)
 	r, err := interp.New(

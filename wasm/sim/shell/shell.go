@@ -48,11 +48,13 @@ type shell struct {
 	stdout, stderr *procWriter    // the process's own streams
 	runErr         *errTranslator // the interpreter's standard error
 
-	jobs       jobTable
-	traps      trapTable
-	sources    sourceTable
-	interrupts chan struct{} // ^C for the foreground command
-	execed     bool          // exec replaced the shell: no EXIT trap
+	jobs    jobTable
+	traps   trapTable
+	sources sourceTable
+	// Interactive ^C: the statement running, and whether a child runs.
+	stmtCancel context.CancelFunc
+	children   int
+	execed     bool // exec replaced the shell: no EXIT trap
 	umaskSet   bool
 	umaskVal   fs.FileMode
 	flags      map[byte]bool // set -e, -x, ... for $-
@@ -370,6 +372,28 @@ func (sh *shell) flagString() string {
 		}
 	}
 	return string(b)
+}
+
+func (sh *shell) childStarted() {
+	sh.mu.Lock()
+	sh.children++
+	sh.mu.Unlock()
+}
+
+func (sh *shell) childEnded() {
+	sh.mu.Lock()
+	sh.children--
+	sh.mu.Unlock()
+}
+
+// interruptStmt abandons the statement an interactive shell is running.
+func (sh *shell) interruptStmt() {
+	sh.mu.Lock()
+	cancel := sh.stmtCancel
+	sh.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }
 
 // signalStatus is the status of a command killed by sig.

@@ -25,16 +25,13 @@ type trapTable struct {
 	traps   map[backend.Signal]trap // 0 is EXIT
 	pending []backend.Signal
 	ch      chan backend.Signal // where the kernel delivers caught signals
-	arrive  chan backend.Signal // wakes a waiting `wait`
 	tokens  map[string]bool
 	seq     int
-	started bool
 }
 
 func (t *trapTable) init() {
 	t.traps = map[backend.Signal]trap{}
-	t.ch = make(chan backend.Signal, 16)
-	t.arrive = make(chan backend.Signal, 16)
+	t.ch = make(chan backend.Signal, 64)
 	t.tokens = map[string]bool{}
 }
 
@@ -46,13 +43,33 @@ func (t *trapTable) any() bool {
 	return len(t.traps) > 0
 }
 
+// hasPending reports whether a caught signal waits for its trap. It takes
+// the signals the kernel has delivered since the last look.
 func (t *trapTable) hasPending() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for {
+		select {
+		case sig := <-t.ch:
+			t.pending = append(t.pending, sig)
+			continue
+		default:
+		}
+		break
+	}
 	return len(t.pending) > 0
 }
 
-func (t *trapTable) arrived() <-chan backend.Signal { return t.arrive }
+// arrived is where caught signals arrive; a receiver must hand what it
+// gets to took.
+func (t *trapTable) arrived() <-chan backend.Signal { return t.ch }
+
+// took records a signal received from arrived.
+func (t *trapTable) took(sig backend.Signal) {
+	t.mu.Lock()
+	t.pending = append(t.pending, sig)
+	t.mu.Unlock()
+}
 
 func (t *trapTable) exitTrap() (string, bool) {
 	t.mu.Lock()
@@ -68,36 +85,6 @@ func (t *trapTable) done(token string) {
 	t.mu.Lock()
 	t.tokens[token] = true
 	t.mu.Unlock()
-}
-
-// listen moves caught signals from the kernel's channel to the pending
-// list.
-func (sh *shell) listenSignals() {
-	t := &sh.traps
-	t.mu.Lock()
-	if t.started {
-		t.mu.Unlock()
-		return
-	}
-	t.started = true
-	t.mu.Unlock()
-	ctx := sh.p.Context()
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case sig := <-t.ch:
-				t.mu.Lock()
-				t.pending = append(t.pending, sig)
-				t.mu.Unlock()
-				select {
-				case t.arrive <- sig:
-				default:
-				}
-			}
-		}
-	}()
 }
 
 // parseSignal reads a trap's signal operand: a number, a name with or
@@ -187,7 +174,6 @@ func (sh *shell) trap(hc interp.HandlerContext, args []string) int {
 		case action == "":
 			sh.p.Ignore(sig)
 		default:
-			sh.listenSignals()
 			sh.p.Notify(t.ch, sig)
 		}
 	}
@@ -200,6 +186,7 @@ func (sh *shell) trap(hc interp.HandlerContext, args []string) int {
 func (sh *shell) runPendingTraps(ctx context.Context, st int) error {
 	t := &sh.traps
 	for {
+		t.hasPending()
 		t.mu.Lock()
 		if len(t.pending) == 0 {
 			t.mu.Unlock()
