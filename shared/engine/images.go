@@ -314,7 +314,7 @@ func (e *Engine) ImageRemove(ctx context.Context, name string, force, prune bool
 	refs := e.images.references(r.id)
 	removedRef := false
 	if !isIDPrefix(r.id, name) {
-		if !force && len(refs) == 1 {
+		if !force && isSingleReference(refs) {
 			run, stop := e.containersUsing(r.id)
 			if c := firstOf(run, stop); c != nil {
 				return nil, backend.Errorf(backend.Conflict, "conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s", name, shortID(c.ID), shortID(r.id))
@@ -336,7 +336,7 @@ func (e *Engine) ImageRemove(ctx context.Context, name string, force, prune bool
 			return records, nil
 		}
 		removedRef = true
-	} else if len(refs) == 1 {
+	} else if isSingleReference(refs) {
 		hard := true
 		if err := e.imageDeleteConflict(r.id, hard, !force, false); err != nil {
 			return nil, err
@@ -351,6 +351,29 @@ func (e *Engine) ImageRemove(ctx context.Context, name string, force, prune bool
 		return nil, err
 	}
 	return records, nil
+}
+
+// isSingleReference reports whether refs name the image once: one tag,
+// possibly with digest references of the same repository, as dockerd counts.
+func isSingleReference(refs []reference.Named) bool {
+	if len(refs) <= 1 {
+		return len(refs) == 1
+	}
+	var single reference.Named
+	canonical := map[string]bool{}
+	for _, r := range refs {
+		if _, ok := r.(reference.Canonical); ok {
+			canonical[r.Name()] = true
+		} else if single == nil {
+			single = r
+		} else {
+			return false
+		}
+	}
+	if single == nil {
+		single = refs[0]
+	}
+	return len(canonical) == 1 && canonical[single.Name()]
 }
 
 func firstOf(cs ...*Container) *Container {

@@ -198,12 +198,15 @@ func psColumns(args string) ([]psColumn, error) {
 	case full:
 		cols = pick("uid", "pid", "ppid", "c", "stime", "tty", "time", "cmd")
 		cols[0] = psColumn{"UID", func(p backend.ProcessInfo, _ time.Time) string { return user(p) }}
+		cols[5].title = "TTY"
 	case bsd:
 		cols = pick("user", "pid", "%cpu", "pcpu", "vsz", "rss", "tty", "stat", "start", "time", "command")
+		cols[6].title = "TTY"
 		cols[3] = psColumn{"%MEM", func(p backend.ProcessInfo, _ time.Time) string { return "0.0" }}
 		cols[8] = psColumn{"START", func(p backend.ProcessInfo, now time.Time) string { return stime(p.Start, now) }}
 	default:
 		cols = pick("pid", "tty", "time", "cmd")
+		cols[1].title = "TTY"
 	}
 	return cols, nil
 }

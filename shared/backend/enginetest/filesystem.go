@@ -134,8 +134,8 @@ func testCommit(t *testing.T, f *fixture) {
 }
 
 func testCommitChanges(t *testing.T, f *fixture) {
-	f.run("c", "true")
-	id, err := f.e.Commit(f.ctx, "c", engine.CommitOptions{Changes: []string{`CMD ["cat","/etc/hostname"]`, "ENV A=1"}})
+	f.run("cc", "true")
+	id, err := f.e.Commit(f.ctx, "cc", engine.CommitOptions{Changes: []string{`CMD ["cat","/etc/hostname"]`, "ENV A=1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +146,9 @@ func testCommitChanges(t *testing.T, f *fixture) {
 	if got := strings.Join(img.Config.Env, " "); got != "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1" {
 		t.Errorf("Env: got %q", got)
 	}
-	_, err = f.e.Commit(f.ctx, "c", engine.CommitOptions{Changes: []string{"COPY a b"}})
+	_, err = f.e.Commit(f.ctx, "cc", engine.CommitOptions{Changes: []string{"COPY a b"}})
 	wantErr(t, "commit --change COPY", err, backend.InvalidParameter, "COPY is not a valid change command")
-	_, err = f.e.Commit(f.ctx, "c", engine.CommitOptions{Repo: "BadRepo"})
+	_, err = f.e.Commit(f.ctx, "cc", engine.CommitOptions{Repo: "BadRepo"})
 	if backend.CodeOf(err) != backend.InvalidParameter {
 		t.Errorf("commit to BadRepo: got %v, want invalid parameter", err)
 	}
@@ -171,13 +171,35 @@ func testImageRemove(t *testing.T, f *fixture) {
 	if err != nil || len(got) != 1 || got[0].Untagged != "example/hello:latest" {
 		t.Errorf("rmi of a second tag: got %+v %v, want one Untagged example/hello:latest", got, err)
 	}
+	// hello:v2 is a child of hello:v1: rmi -f only untags (the reference's
+	// step), the image stays for its child and its container.
+	if _, err := f.e.Commit(f.ctx, c2, engine.CommitOptions{Repo: "hello", Tag: "v2"}); err != nil {
+		t.Fatal(err)
+	}
 	got, err = f.e.ImageRemove(f.ctx, "hello:v1", true, true)
 	if err != nil || len(got) != 1 || got[0].Untagged != "hello:v1" {
-		t.Errorf("rmi -f of an image a container uses: got %+v %v, want only the untag", got, err)
+		t.Errorf("rmi -f of an image with a child: got %+v %v, want only the untag", got, err)
 	}
 	if _, err := f.e.ImageInspect(f.ctx, v1); err != nil {
-		t.Errorf("the image a container uses must stay: %v", err)
+		t.Errorf("the parent of hello:v2 must stay: %v", err)
 	}
+	// Without a child, rmi -f deletes an image that only stopped containers
+	// use (they keep its layers).
+	c3 := f.create("c3", &container.Config{Cmd: []string{"true"}}, nil)
+	v3, err := f.e.Commit(f.ctx, c3, engine.CommitOptions{Repo: "lone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c4 := f.create("c4", &container.Config{Image: "lone", Cmd: []string{"true"}}, nil)
+	f.startWait(c4)
+	got, err = f.e.ImageRemove(f.ctx, "lone", true, true)
+	if err != nil || len(got) < 2 || got[0].Untagged != "lone:latest" || got[1].Deleted != v3 {
+		t.Errorf("rmi -f lone: got %+v %v, want untag and delete", got, err)
+	}
+	_, err = f.e.ContainerCreate(f.ctx, engine.CreateOptions{Config: &container.Config{Image: v3[7:19], Cmd: []string{"true"}}})
+	wantErr(t, "create from the deleted image", err, backend.NotFound, "No such image: "+v3[7:19]+":latest")
+	// c4 still runs on the layers it holds.
+	f.startWait(c4)
 	_, err = f.e.ImageRemove(f.ctx, "nosuch", false, true)
 	wantErr(t, "rmi nosuch", err, backend.NotFound, "No such image: nosuch:latest")
 	_, err = f.e.ImageRemove(f.ctx, "busybox", false, true)
