@@ -251,9 +251,15 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 	switch len(held) {
 	case 2:
 		p.copyStreams(held[0], held[1], stdio.Stdout, stdio.Stderr)
+	case 1: // a terminal's master
+		p.pty = held[0]
+		p.copyOut(held[0], stdio.Stdout)
+		if stdio.Stdin != nil {
+			go func() { io.Copy(held[0], stdio.Stdin) }()
+		}
 	default:
 		for _, f := range held {
-			f.Close() // a terminal's output is not kept across restarts
+			f.Close()
 		}
 	}
 	r.mu.Lock()

@@ -385,3 +385,39 @@ func TestExecTTY(t *testing.T) {
 		t.Errorf("got %q exit %d, want %q", out.String(), code, "/dev/pts/0\r\n30 100\r\n")
 	}
 }
+
+// TestRestoreTTY: a restarted daemon gets a terminal container's output and
+// can resize it.
+func TestRestoreTTY(t *testing.T) {
+	e := newEnv(t)
+	s := spec("sh", "-c", "read x; stty size; sleep 300")
+	s.Process.Tty = true
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	id, _ := e.startLong(t, s, backend.Stdio{Stdin: pr, Stdout: io.Discard})
+	rt2 := New(e.store, e.rt.cg)
+	var out buffer
+	p2, err := rt2.Restore(context.Background(), id, backend.Stdio{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Resize(40, 120); err != nil {
+		t.Fatal(err)
+	}
+	// The container's terminal has the size the restored runtime set.
+	var size buffer
+	ps := &backend.ProcessSpec{Args: []string{"sh", "-c", "stty size < /dev/pts/0"}, Env: []string{"PATH=/bin"}}
+	pe, err := rt2.Exec(context.Background(), id, ps, backend.Stdio{Stdout: &size, Stderr: &size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCode(t, pe)
+	if size.String() != "40 120\n" {
+		t.Errorf("terminal size after Resize on the restored process: got %q, want \"40 120\\n\"", size.String())
+	}
+	pw.Close()
+	p2.Signal(backend.SIGKILL)
+	if code := waitCode(t, p2); code != 137 {
+		t.Errorf("got exit %d, want 137", code)
+	}
+}

@@ -285,28 +285,56 @@ static void write_exit_file(int status) {
 	close(fd);
 }
 
+// held are the descriptors the monitor keeps for a restarted daemon: the
+// read ends of the output pipes (inherited as fdHold...), or the terminal's
+// master (sent over the hold socket once the daemon made it).
+static int held[16];
+static int nheld;
+
 // send_fds sends a 'P' record with the held descriptors to a restarted
 // daemon.
-static void send_fds(int conn, int32_t pid, int nhold) {
+static void send_fds(int conn, int32_t pid) {
 	int32_t r[2] = {'P', pid};
 	struct iovec iov = {.iov_base = r, .iov_len = sizeof r};
 	char cbuf[CMSG_SPACE(sizeof(int) * 16)];
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nhold > 16)
-		nhold = 16;
-	if (nhold > 0) {
+	if (nheld > 0) {
 		memset(cbuf, 0, sizeof cbuf);
 		msg.msg_control = cbuf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nhold);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nheld);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nhold);
-		int *fds = (int *)CMSG_DATA(c);
-		for (int i = 0; i < nhold; i++)
-			fds[i] = fdHold + i;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nheld);
+		memcpy(CMSG_DATA(c), held, sizeof(int) * nheld);
 	}
 	sendmsg(conn, &msg, MSG_NOSIGNAL);
+}
+
+// take_held receives descriptors to hold from the hold socket; it returns
+// -1 at the end of the socket.
+static int take_held(int sock) {
+	char b[8];
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = {.iov_base = b, .iov_len = sizeof b};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[4];
+		memcpy(fds, CMSG_DATA(c), sizeof(int) * (k > 4 ? 4 : k));
+		for (int i = 0; i < k && i < 4; i++) {
+			if (nheld < 16)
+				held[nheld++] = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return 0;
 }
 
 // monitor forks the container's first process into new namespaces and
@@ -315,6 +343,9 @@ static void monitor(void) {
 	int flags = envint("_TWINBOX_CLONE", 0);
 	int netfd = envint("_TWINBOX_NETNS_FD", -1);
 	int nhold = envint("_TWINBOX_HOLD", 0);
+	int holdsock = envint("_TWINBOX_HOLDSOCK", -1);
+	for (int i = 0; i < nhold && i < 16; i++)
+		held[nheld++] = fdHold + i;
 
 	signal(SIGPIPE, SIG_IGN);
 	// Serve restarted daemons (from before the daemon learns the PID) on ./monitor.sock (the daemon started us in
@@ -346,6 +377,8 @@ static void monitor(void) {
 			close(lfd);
 		for (int i = 0; i < nhold; i++)
 			close(fdHold + i);
+		if (holdsock >= 0)
+			close(holdsock);
 		container_child();
 	}
 	close(fdSync);
@@ -360,10 +393,11 @@ static void monitor(void) {
 	int conns[maxConns];
 	int nconns = 0;
 	for (;;) {
-		struct pollfd p[2 + maxConns];
+		struct pollfd p[3 + maxConns];
 		int n = 0;
 		p[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = holdsock, .events = POLLIN};
 		for (int i = 0; i < nconns; i++)
 			p[n++] = (struct pollfd){.fd = conns[i], .events = POLLIN};
 		if (pidfd < 0) {
@@ -392,13 +426,17 @@ static void monitor(void) {
 				if (nconns == maxConns) {
 					close(c);
 				} else {
-					send_fds(c, pid, nhold);
+					send_fds(c, pid);
 					conns[nconns++] = c;
 				}
 			}
 		}
+		if (holdsock >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && take_held(holdsock) < 0) {
+			close(holdsock);
+			holdsock = -1;
+		}
 		for (int i = 0; i < nconns; i++) {
-			if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (p[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
 				char b;
 				if (recv(conns[i], &b, 1, MSG_DONTWAIT) <= 0) {
 					close(conns[i]);

@@ -275,6 +275,10 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		}
 		fds.add(stderr)
 		cleanup.add(errR)
+		// While no daemon reads (it restarts), the container writes on
+		// until the pipes are full: let them hold 1 MiB each.
+		unix.FcntlInt(stdout.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+		unix.FcntlInt(stderr.Fd(), unix.F_SETPIPE_SZ, 1<<20)
 	}
 
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
@@ -292,6 +296,16 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	fds.add(statusW)
 	cleanup.add(statusR)
 
+	// The hold socket: the daemon gives the monitor the terminal's master
+	// to keep for a restarted daemon.
+	hp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	holdFd := hp[0]
+	defer unix.Close(holdFd)
+	childHold := os.NewFile(uintptr(hp[1]), "hold")
+	fds.add(childHold)
 	extra := []*os.File{childSync, statusW}
 	nhold := 0
 	if outR != nil {
@@ -324,6 +338,8 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		env = append(env, "_TWINBOX_NETNS_FD="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, netns)
 	}
+	env = append(env, "_TWINBOX_HOLDSOCK="+strconv.Itoa(3+len(extra)))
+	extra = append(extra, childHold)
 	cmd := &exec.Cmd{
 		Path: r.Exe, Args: []string{"twinbox-monitor", c.id}, Env: env, Dir: l.Dir,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, ExtraFiles: extra,
@@ -384,6 +400,7 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	if master != nil {
 		cleanup.add(master)
 		defer slave.Close()
+		unix.Sendmsg(holdFd, []byte("H"), unix.UnixRights(int(master.Fd())), nil, 0)
 		if sz := spec.Process.ConsoleSize; sz[0] > 0 && sz[1] > 0 {
 			pty.Setsize(master, &pty.Winsize{Rows: uint16(sz[0]), Cols: uint16(sz[1])})
 		}
