@@ -317,3 +317,18 @@ func TestDaemonRestart(t *testing.T) {
 		t.Errorf("Start without a rootfs: got %v, want NotFound", err)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	f := newFixture(t)
+	d, err := f.b.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Driver != "overlay2" || d.DefaultBridge != testBridge || !d.DefaultSubnet.IsValid() || d.DefaultSubnet.Bits() != 16 ||
+		d.RootDir != f.root || d.OSType != "linux" || d.NCPU == 0 || d.CgroupDriver != "cgroupfs" {
+		t.Errorf("got %+v, want overlay2 on %s, bridge %s with a /16 subnet", d, f.root, testBridge)
+	}
+	if b := d.DefaultSubnet.Addr().As4(); b[0] != 172 || b[1] < 17 || b[1] > 31 {
+		t.Errorf("default subnet: got %s, want one of 172.17-31.0.0/16", d.DefaultSubnet)
+	}
+}
