@@ -293,19 +293,8 @@ func (c *dockerCLI) newSaveCommand() *cobra.Command {
 		Short: "Save one or more images to a tar archive (streamed to STDOUT by default)",
 		Args:  requiresMinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var w io.Writer
-			if output == "" {
-				if c.stdoutIsTerminal() {
-					return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-				}
-				w = c.out
-			} else {
-				f, err := c.files().Create(output)
-				if err != nil {
-					return fmt.Errorf("failed to save image: %w", err)
-				}
-				defer f.Close()
-				w = f
+			if output == "" && c.stdoutIsTerminal() {
+				return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
 			}
 			api, err := c.client()
 			if err != nil {
@@ -316,6 +305,18 @@ func (c *dockerCLI) newSaveCommand() *cobra.Command {
 				return err
 			}
 			defer body.Close()
+			// The file is made once the engine answered, so a failed save
+			// leaves none behind (docker writes a temporary file and
+			// renames it).
+			w := c.out
+			if output != "" {
+				f, err := c.files().Create(output)
+				if err != nil {
+					return fmt.Errorf("failed to save image: %w", err)
+				}
+				defer f.Close()
+				w = f
+			}
 			_, err = io.Copy(w, body)
 			return err
 		},

@@ -35,35 +35,68 @@ type recordedStep struct {
 	Args      []string            `json:"args"`
 	Stdin     string              `json:"stdin"`
 	Stdout    string              `json:"stdout"`
+	Stdout64  []byte              `json:"stdout64"`
 	Stderr    string              `json:"stderr"`
 	Exit      int                 `json:"exit"`
 	Start     time.Time           `json:"start"`
 	Exchanges []*recordedExchange `json:"exchanges"`
 	Files     map[string]string   `json:"files"`
+	Files64   map[string][]byte   `json:"files64"`
+	Written   map[string]string   `json:"written"`
+	Written64 map[string][]byte   `json:"written64"`
 }
 
 // memFiles are the recorded client files, below /tmp/record, the
-// recorder's working directory.
-type memFiles map[string]string
+// recorder's working directory; it keeps what commands write.
+type memFiles struct {
+	mu      sync.Mutex
+	files   map[string]string
+	written map[string]*bytes.Buffer
+}
 
-func (m memFiles) Open(name string) (io.ReadCloser, error) {
-	rel, err := filepath.Rel("/tmp/record", filepath.Join("/tmp/record", name))
+func newMemFiles(step *recordedStep) *memFiles {
+	m := &memFiles{files: map[string]string{}, written: map[string]*bytes.Buffer{}}
+	for k, v := range step.Files {
+		m.files[k] = v
+	}
+	for k, v := range step.Files64 {
+		m.files[k] = string(v)
+	}
+	return m
+}
+
+func rel(name string) string {
+	if !filepath.IsAbs(name) {
+		name = filepath.Join("/tmp/record", name)
+	}
+	r, err := filepath.Rel("/tmp/record", name)
 	if err != nil {
-		return nil, err
+		return name
 	}
-	if filepath.IsAbs(name) {
-		rel, _ = filepath.Rel("/tmp/record", name)
-	}
-	s, ok := m[rel]
+	return r
+}
+
+func (m *memFiles) Open(name string) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.files[rel(name)]
 	if !ok {
 		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
 	}
 	return io.NopCloser(strings.NewReader(s)), nil
 }
 
-func (m memFiles) Create(name string) (io.WriteCloser, error) {
-	return nil, &os.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+func (m *memFiles) Create(name string) (io.WriteCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := &bytes.Buffer{}
+	m.written[rel(name)] = b
+	return nopWriteCloser{b}, nil
 }
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
 
 type recordedExchange struct {
 	Method   string        `json:"method"`
@@ -257,6 +290,7 @@ func loadRecording(t testing.TB, name string) *recording {
 // runReplay runs one recorded step and compares the output.
 func runReplay(t *testing.T, step *recordedStep) {
 	srv := &replayServer{t: t, exchanges: step.Exchanges, used: make([]bool, len(step.Exchanges)), now: step.Start}
+	files := newMemFiles(step)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	addr := ts.Listener.Addr().String()
@@ -279,10 +313,35 @@ func runReplay(t *testing.T, step *recordedStep) {
 		},
 		Now:   srv.clock,
 		Getwd: func() (string, error) { return "/tmp/record", nil },
-		Files: memFiles(step.Files),
+		Files: files,
 	})
-	if got, want := stdout.String(), step.Stdout; got != want {
+	if step.Stdout64 != nil {
+		if !bytes.Equal(stdout.Bytes(), step.Stdout64) {
+			t.Errorf("stdout: got %d bytes, want docker's %d", stdout.Len(), len(step.Stdout64))
+		}
+	} else if got, want := stdout.String(), step.Stdout; got != want {
 		t.Errorf("stdout:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	want := map[string]string{}
+	for k, v := range step.Written {
+		want[k] = v
+	}
+	for k, v := range step.Written64 {
+		want[k] = string(v)
+	}
+	for k, w := range want {
+		got, ok := files.written[k]
+		switch {
+		case !ok:
+			t.Errorf("file %s: not written, want docker's %d bytes", k, len(w))
+		case got.String() != w:
+			t.Errorf("file %s: got %d bytes, want docker's %d bytes", k, got.Len(), len(w))
+		}
+	}
+	for k := range files.written {
+		if _, ok := want[k]; !ok {
+			t.Errorf("file %s written; docker wrote none", k)
+		}
 	}
 	if got, want := stderr.String(), step.Stderr; got != want {
 		t.Errorf("stderr:\ngot:\n%s\nwant:\n%s", got, want)

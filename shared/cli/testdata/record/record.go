@@ -76,13 +76,38 @@ type Step struct {
 	Args      []string    `json:"args"`
 	Stdin     string      `json:"stdin,omitempty"`
 	Stdout    string      `json:"stdout"`
+	Stdout64  []byte      `json:"stdout64,omitempty"` // stdout when it is not text
 	Stderr    string      `json:"stderr"`
 	Exit      int         `json:"exit"`
 	Start     time.Time   `json:"start"`
 	Exchanges []*Exchange `json:"exchanges"`
 	// Files are the client's files when the command ran (--env-file...),
 	// by path relative to its working directory.
-	Files map[string]string `json:"files,omitempty"`
+	Files   map[string]string `json:"files,omitempty"`
+	Files64 map[string][]byte `json:"files64,omitempty"` // the binary ones
+	// Written are the files the command created or changed.
+	Written   map[string]string `json:"written,omitempty"`
+	Written64 map[string][]byte `json:"written64,omitempty"`
+}
+
+// split separates text and binary files.
+func split(files map[string]string) (map[string]string, map[string][]byte) {
+	var text map[string]string
+	var bin map[string][]byte
+	for k, v := range files {
+		if utf8.ValidString(v) && !strings.ContainsAny(v, "\x00") {
+			if text == nil {
+				text = map[string]string{}
+			}
+			text[k] = v
+		} else {
+			if bin == nil {
+				bin = map[string][]byte{}
+			}
+			bin[k] = []byte(v)
+		}
+	}
+	return text, bin
 }
 
 // snapshot reads the small regular files below dir.
@@ -93,7 +118,7 @@ func snapshot(dir string) map[string]string {
 			return nil
 		}
 		info, err := d.Info()
-		if err != nil || info.Size() > 64<<10 {
+		if err != nil || info.Size() > 64<<10 || d.Name() == "proxy.sock" {
 			return nil
 		}
 		b, err := os.ReadFile(p)
@@ -333,7 +358,18 @@ func main() {
 		cmd.Stdin = strings.NewReader(stdin)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		step := &Step{Args: words[1:], Stdin: stdin, Start: time.Now(), Files: snapshot(wd)}
+		before := snapshot(wd)
+		step := &Step{Args: words[1:], Stdin: stdin, Start: time.Now()}
+		// Keep the files the command names: those are all it reads.
+		named := map[string]string{}
+		for k, v := range before {
+			for _, a := range words[1:] {
+				if strings.Contains(a, k) {
+					named[k] = v
+				}
+			}
+		}
+		step.Files, step.Files64 = split(named)
 		err = cmd.Run()
 		step.Exit = cmd.ProcessState.ExitCode()
 		if err != nil && step.Exit < 0 {
@@ -341,6 +377,16 @@ func main() {
 		}
 		time.Sleep(200 * time.Millisecond) // let hijacked streams finish recording
 		step.Stdout, step.Stderr = stdout.String(), stderr.String()
+		if !utf8.Valid(stdout.Bytes()) || bytes.ContainsRune(stdout.Bytes(), 0) {
+			step.Stdout, step.Stdout64 = "", stdout.Bytes()
+		}
+		written := map[string]string{}
+		for k, v := range snapshot(wd) {
+			if old, ok := before[k]; !ok || old != v {
+				written[k] = v
+			}
+		}
+		step.Written, step.Written64 = split(written)
 		step.Exchanges = rec.take()
 		steps = append(steps, step)
 		stdin = ""
