@@ -332,6 +332,24 @@ func (e *Engine) ImageRemove(ctx context.Context, name string, force, prune bool
 		}
 		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(named)})
 		e.imageEvent(r.id, "untag", reference.FamiliarString(named))
+		// With the repository's last tag gone, its digest references go too.
+		if _, canonical := named.(reference.Canonical); !canonical {
+			remaining := e.images.references(r.id)
+			tagLeft := false
+			for _, ref := range remaining {
+				if _, c := ref.(reference.Canonical); !c && ref.Name() == named.Name() {
+					tagLeft = true
+				}
+			}
+			if !tagLeft {
+				for _, ref := range remaining {
+					if _, c := ref.(reference.Canonical); c && ref.Name() == named.Name() {
+						e.images.untag(ref)
+						records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(ref)})
+					}
+				}
+			}
+		}
 		if len(e.images.references(r.id)) > 0 {
 			return records, nil
 		}

@@ -284,3 +284,13 @@ func (s *imageStore) search(prefix string) (*imageRecord, error) {
 }
 
 var errAmbiguous = errors.New("ambiguous")
+
+// setParent records parent as id's parent image.
+func (s *imageStore) setParent(id, parent string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.byID[id]; ok {
+		r.parent = parent
+		s.putMetaLocked(r)
+	}
+}
