@@ -33,7 +33,7 @@ type readResult struct {
 	err error
 }
 
-func (l *lineReader) next(ctx context.Context, intr <-chan struct{}) (string, error) {
+func (l *lineReader) next(ctx context.Context, intr <-chan backend.Signal) (string, error) {
 	for {
 		if i := strings.IndexByte(string(l.pending), '\n'); i >= 0 {
 			line := string(l.pending[:i+1])
@@ -78,6 +78,11 @@ func (l *lineReader) next(ctx context.Context, intr <-chan struct{}) (string, er
 }
 
 // interact is the interactive shell: prompt, read a line, run it.
+//
+// ^C reaches the shell and its foreground child together (the terminal
+// signals its foreground process group). At the prompt it drops the line
+// being typed; while a statement of builtins runs it stops the statement;
+// a child killed by it stops the statement too (see waitChild).
 func (sh *shell) interact(ctx context.Context) int {
 	stderr := sh.p.Stderr()
 	io.WriteString(stderr, banner)
@@ -85,30 +90,15 @@ func (sh *shell) interact(ctx context.Context) int {
 	sh.p.Notify(sigs, backend.SIGINT)
 	sh.p.Ignore(backend.SIGTERM)
 	sh.p.Ignore(backend.SIGQUIT)
-	atPrompt := make(chan struct{}, 1)
-	go func() {
+	drain := func() {
 		for {
 			select {
-			case <-ctx.Done():
-				return
 			case <-sigs:
-				sh.mu.Lock()
-				running, children := sh.stmtCancel != nil, sh.children
-				sh.mu.Unlock()
-				switch {
-				case !running:
-					select {
-					case atPrompt <- struct{}{}:
-					default:
-					}
-				case children == 0:
-					// A builtin or a loop of them: ^C stops it.
-					sh.interruptStmt()
-				}
-				// Otherwise the child got the ^C too; waitChild decides.
+			default:
+				return
 			}
 		}
-	}()
+	}
 	lines := &lineReader{r: sh.p.Stdin(), result: make(chan readResult, 1)}
 	if lines.r == nil {
 		lines.r = strings.NewReader("")
@@ -122,7 +112,7 @@ func (sh *shell) interact(ctx context.Context) int {
 			ps = "PS2"
 		}
 		io.WriteString(stderr, sh.prompt(ps))
-		line, err := lines.next(ctx, atPrompt)
+		line, err := lines.next(ctx, sigs)
 		if errors.Is(err, errInterrupted) {
 			buf.Reset()
 			io.WriteString(stderr, "\n")
@@ -139,10 +129,6 @@ func (sh *shell) interact(ctx context.Context) int {
 		src := buf.String()
 		f, perr := parser().Parse(strings.NewReader(src), "")
 		if perr != nil {
-			if delim, ok := heredocDelim(perr); ok && strings.HasSuffix(src, "\n") && !strings.Contains(src, "\n"+delim+"\n") {
-				_ = delim
-				continue
-			}
 			if syntax.IsIncomplete(perr) {
 				continue
 			}
@@ -162,16 +148,11 @@ func (sh *shell) interact(ctx context.Context) int {
 			if ctx.Err() != nil {
 				return st
 			}
-			sctx, cancel := context.WithCancel(ctx)
-			sh.mu.Lock()
-			sh.stmtCancel = cancel
-			sh.mu.Unlock()
-			err := sh.runner.Run(sctx, s)
-			sh.mu.Lock()
-			sh.stmtCancel = nil
-			sh.mu.Unlock()
-			interrupted := sctx.Err() != nil && ctx.Err() == nil
-			cancel()
+			var err error
+			interrupted := sh.runInterruptible(ctx, sigs, func(sctx context.Context) {
+				err = sh.runner.Run(sctx, s)
+			})
+			drain()
 			if interrupted {
 				// ^C: the rest of the line is dropped.
 				io.WriteString(stderr, "\n")
@@ -193,6 +174,41 @@ func (sh *shell) interact(ctx context.Context) int {
 			}
 		}
 	}
+}
+
+// runInterruptible runs one statement; a ^C while only builtins run stops
+// it. It reports whether the statement was stopped by ^C.
+func (sh *shell) runInterruptible(ctx context.Context, sigs <-chan backend.Signal, run func(context.Context)) bool {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sh.mu.Lock()
+	sh.stmtCancel = cancel
+	sh.mu.Unlock()
+	done := make(chan struct{})
+	watcher := make(chan struct{})
+	go func() {
+		defer close(watcher)
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				sh.mu.Lock()
+				children := sh.children
+				sh.mu.Unlock()
+				if children == 0 {
+					cancel()
+				}
+			}
+		}
+	}()
+	run(sctx)
+	close(done)
+	<-watcher
+	sh.mu.Lock()
+	sh.stmtCancel = nil
+	sh.mu.Unlock()
+	return sctx.Err() != nil && ctx.Err() == nil
 }
 
 // prompt expands PS1 or PS2 as ash's fancy prompt does: \w the working
