@@ -149,6 +149,11 @@ type dockerCLI struct {
 	apiCli *client.Client
 	// debugFlag is -D.
 	debugFlag bool
+	// What the engine's ping said (see serverInfo).
+	pinged           bool
+	pingVersion      string
+	pingOSType       string
+	pingExperimental bool
 }
 
 func newDockerCLI(ctx context.Context, s Streams, o Options) *dockerCLI {
@@ -336,6 +341,9 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 		SilenceUsage:     true,
 		SilenceErrors:    true,
 		TraverseChildren: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return c.isSupported(cmd)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return c.showHelp(cmd, args)
@@ -405,43 +413,89 @@ func (c *dockerCLI) configDir() string {
 	return filepath.Join(home, ".docker")
 }
 
+// serverInfo is what the engine's ping says, asked once when first
+// needed: its API version (docker 28's default when there is no engine),
+// its OS and whether it is experimental.
+func (c *dockerCLI) serverInfo() (version, osType string, experimental bool) {
+	if !c.pinged {
+		c.pinged = true
+		c.pingVersion = clientAPIVersion
+		if api, err := c.client(); err == nil {
+			if err := api.NegotiateAPIVersion(c.ctx); err == nil {
+				p := api.ServerPing()
+				c.pingVersion, c.pingOSType, c.pingExperimental = api.Version(), p.OSType, p.Experimental
+			}
+		}
+	}
+	return c.pingVersion, c.pingOSType, c.pingExperimental
+}
+
+// isSupported refuses the flags and commands the engine cannot serve, as
+// docker does before running a command: a flag of a newer API version, of
+// another OS, or an experimental one. The engine is asked only when a
+// given flag needs it.
+func (c *dockerCLI) isSupported(cmd *cobra.Command) error {
+	for curr := cmd; curr != nil; curr = curr.Parent() {
+		if v, ok := curr.Annotations["version"]; ok {
+			if version, _, _ := c.serverInfo(); client.VersionLess(version, v) {
+				return fmt.Errorf("%s requires API version %s, but the Docker daemon API version is %s", cmd.CommandPath(), v, version)
+			}
+		}
+		if ost, ok := curr.Annotations["ostype"]; ok {
+			if _, osType, _ := c.serverInfo(); osType != "" && ost != osType {
+				return fmt.Errorf("%s is only supported on a Docker daemon running on %s, but the Docker daemon is running on %s", cmd.CommandPath(), ost, osType)
+			}
+		}
+		if _, ok := curr.Annotations["experimental"]; ok {
+			if _, _, exp := c.serverInfo(); !exp {
+				return fmt.Errorf("%s is only supported on a Docker daemon with experimental features enabled", cmd.CommandPath())
+			}
+		}
+	}
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Changed || len(f.Annotations) == 0 {
+			return
+		}
+		if v := f.Annotations["version"]; len(v) == 1 {
+			if version, _, _ := c.serverInfo(); client.VersionLess(version, v[0]) {
+				errs = append(errs, fmt.Errorf(`"--%s" requires API version %s, but the Docker daemon API version is %s`, f.Name, v[0], version))
+				return
+			}
+		}
+		if v := f.Annotations["ostype"]; len(v) == 1 {
+			if _, osType, _ := c.serverInfo(); osType != "" && osType != v[0] {
+				errs = append(errs, fmt.Errorf(`"--%s" is only supported on a Docker daemon running on %s, but the Docker daemon is running on %s`, f.Name, v[0], osType))
+				return
+			}
+		}
+		if _, ok := f.Annotations["experimental"]; ok {
+			if _, _, exp := c.serverInfo(); !exp {
+				errs = append(errs, fmt.Errorf(`"--%s" is only supported on a Docker daemon with experimental features enabled`, f.Name))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
 // hideUnsupportedFeatures hides, in a command's help, the flags and
 // subcommands the engine cannot serve: those of a newer API version, of
 // another OS, or experimental ones on a non-experimental engine. Without an
 // engine, only the experimental ones are hidden, as docker does.
 func (c *dockerCLI) hideUnsupportedFeatures(cmd *cobra.Command) {
-	// Ask the engine only when an annotation needs it, as docker does.
-	var (
-		asked           bool
-		version, osType string
-		experimental    bool
-	)
-	server := func() {
-		if asked {
-			return
-		}
-		asked = true
-		version = clientAPIVersion
-		if api, err := c.client(); err == nil {
-			if err := api.NegotiateAPIVersion(c.ctx); err == nil {
-				p := api.ServerPing()
-				version, osType, experimental = api.Version(), p.OSType, p.Experimental
-			}
-		}
-	}
 	hide := func(annotations map[string][]string) bool {
 		if _, ok := annotations["experimental"]; ok {
-			if server(); !experimental {
+			if _, _, exp := c.serverInfo(); !exp {
 				return true
 			}
 		}
 		if v, ok := annotations["ostype"]; ok && len(v) > 0 {
-			if server(); osType != "" && v[0] != osType {
+			if _, osType, _ := c.serverInfo(); osType != "" && v[0] != osType {
 				return true
 			}
 		}
 		if v, ok := annotations["version"]; ok && len(v) > 0 {
-			if server(); client.VersionLess(version, v[0]) {
+			if version, _, _ := c.serverInfo(); client.VersionLess(version, v[0]) {
 				return true
 			}
 		}

@@ -45,7 +45,7 @@ func (c *dockerCLI) newImagesCommand() *cobra.Command {
 				case format != "":
 					return errors.New("--format is not yet supported with --tree")
 				}
-				return errors.New(`"--tree" requires API version 1.47, but the Docker daemon API version is ` + c.apiVersion())
+				return errors.New("twinbox cannot list images as a tree yet")
 			}
 			api, err := c.client()
 			if err != nil {
@@ -98,16 +98,6 @@ func (c *dockerCLI) newImagesCommand() *cobra.Command {
 	_ = flags.SetAnnotation("tree", "version", []string{"1.47"})
 	_ = flags.SetAnnotation("tree", "experimentalCLI", nil)
 	return cmd
-}
-
-// apiVersion is the API version the client speaks with the engine.
-func (c *dockerCLI) apiVersion() string {
-	api, err := c.client()
-	if err != nil {
-		return client.MaxVersion
-	}
-	_ = api.NegotiateAPIVersion(c.ctx)
-	return api.Version()
 }
 
 func (c *dockerCLI) newImageListCommand() *cobra.Command {

@@ -47,3 +47,11 @@ docker history
 docker tag a
 docker save
 docker load x
+docker images --tree
+docker images --tree -q
+docker run --annotation a=b busybox
+docker run --cpu-count 1 --cpu-percent 5 busybox
+docker start --checkpoint x made
+docker history --platform linux/amd64 busybox
+docker run --health-start-interval 1s busybox
+docker rmi --platform linux/amd64 busybox
