@@ -88,3 +88,15 @@ func TestVersionFlag(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRun measures a whole command without an engine round trip:
+// building the command tree, parsing flags and printing.
+func BenchmarkRun(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var stdout bytes.Buffer
+		if code := Run(context.Background(), []string{"ps", "-a", "--filter", "name=web", "--help"}, Streams{Stdout: &stdout}, Options{}); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
