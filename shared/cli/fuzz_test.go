@@ -37,7 +37,9 @@ func FuzzArgs(f *testing.F) {
 		}
 		var stdout, stderr bytes.Buffer
 		code := Run(context.Background(), args, Streams{Stdout: &stdout, Stderr: &stderr}, Options{
-			Dial: func(context.Context) (net.Conn, error) { return nil, errors.New("no engine") },
+			Dial:  func(context.Context) (net.Conn, error) { return nil, errors.New("no engine") },
+			Files: newMemFiles(&recordedStep{}), // never the real files: --cidfile writes
+			Getwd: func() (string, error) { return "/tmp/record", nil },
 		})
 		switch code {
 		case 0:
