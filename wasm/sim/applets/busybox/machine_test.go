@@ -49,6 +49,12 @@ func kernelSetsUmask() bool {
 	return ok
 }
 
+// container gives the machine a new PID namespace, as a new container
+// has: the next process started is its init.
+func (m *machine) container() {
+	m.ns.PID = m.k.NewPIDNamespace(nil)
+}
+
 // start starts a container's first process.
 func (m *machine) start(args []string, stdin io.Reader, stdout, stderr io.Writer) *kernel.Process {
 	m.t.Helper()
