@@ -149,10 +149,13 @@ func (h *Handler) containerAttach(ctx context.Context, w http.ResponseWriter, r 
 	}
 	_, upgrade := r.Header["Upgrade"]
 	useStdin := boolValue(r, "stdin")
-	// After the hijack net/http no longer watches the connection: without
-	// stdin, the end of the client's input means the client went away.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// The client's input ending is not the client going away: the docker
+	// CLI half-closes its side as soon as it has no more stdin to send, and
+	// net/http cancels the request's context when a read of the hijacked
+	// connection meets that end of input. So the stream outlives the
+	// request's context; a client that leaves is noticed when writing its
+	// output fails.
+	ctx = context.WithoutCancel(ctx)
 	var (
 		sess    *session
 		streams engine.Streams
@@ -174,10 +177,7 @@ func (h *Handler) containerAttach(ctx context.Context, w http.ResponseWriter, r 
 		}
 		streams = s.streams(multiplexed)
 		if !useStdin {
-			go func() {
-				_, _ = io.Copy(io.Discard, s)
-				cancel()
-			}()
+			go func() { _, _ = io.Copy(io.Discard, s) }()
 		}
 		return streams, nil
 	}

@@ -35,7 +35,9 @@ func testRunOutput(t *testing.T, f *fixture) {
 	}{
 		{[]string{"echo", "hello", "world"}, 0, "hello world\n"},
 		{[]string{"sh", "-c", "exit 3"}, 3, ""},
-		{[]string{"sh", "-c", "echo out; echo err >&2"}, 0, "out\nerr\n"},
+		// stdout and stderr are two pipes: only a pause orders them, in
+		// Docker too.
+		{[]string{"sh", "-c", "echo out; sleep 0.1; echo err >&2"}, 0, "out\nerr\n"},
 		{[]string{"true"}, 0, ""},
 		{[]string{"false"}, 1, ""},
 		{[]string{"ls", "/nosuch"}, 1, "ls: /nosuch: No such file or directory\n"},
@@ -131,7 +133,7 @@ func testPause(t *testing.T, f *fixture) {
 }
 
 func testKill(t *testing.T, f *fixture) {
-	id := f.create("bg", &container.Config{Cmd: []string{"sh", "-c", "echo out; echo err >&2; sleep 300"}}, nil)
+	id := f.create("bg", &container.Config{Cmd: []string{"sh", "-c", "echo out; sleep 0.1; echo err >&2; sleep 300"}}, nil)
 	if err := f.e.ContainerStart(f.ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +348,7 @@ func testRestart(t *testing.T, f *fixture) {
 }
 
 func testLogs(t *testing.T, f *fixture) {
-	id, _, _ := f.run("", "sh", "-c", "echo one; echo two >&2; echo three")
+	id, _, _ := f.run("", "sh", "-c", "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three")
 	cases := []struct {
 		opts engine.LogsOptions
 		want string

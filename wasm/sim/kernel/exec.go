@@ -181,8 +181,16 @@ func (k *Kernel) binary(head []byte, args []string) (execImage, error) {
 	bin := string(rest[:end])
 	applet := path.Base(args[0])
 	argv := args
-	if applet == bin && len(args) > 1 {
-		applet, argv = path.Base(args[1]), args[1:]
+	if applet == bin {
+		// Invoked by its own name: a binary with a main of its own (docker,
+		// busybox's multi-call main) gets its whole command line; otherwise
+		// argv[1] names the applet.
+		if prog, ok := k.cfg.Registry.Lookup(bin); ok {
+			return execImage{prog: prog, args: args}, nil
+		}
+		if len(args) > 1 {
+			applet, argv = path.Base(args[1]), args[1:]
+		}
 	}
 	if prog, ok := k.cfg.Registry.Lookup(applet); ok {
 		return execImage{prog: prog, args: argv}, nil
