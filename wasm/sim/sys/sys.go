@@ -117,6 +117,30 @@ type HostnameSetter interface {
 	SetHostname(name string) error
 }
 
+// UmaskSetter is implemented by a Proc whose file creation mask can be
+// changed (umask(2)). The shell's umask builtin uses it, so that the
+// commands it starts inherit the mask.
+type UmaskSetter interface {
+	SetUmask(mask fs.FileMode)
+}
+
+// Chdirer is implemented by a Proc whose working directory can be changed
+// (chdir(2)). The shell's cd uses it, so that Dir, and an Exec after cd,
+// see the new directory. Errors: ENOENT, ENOTDIR, EACCES as the lookup of
+// dir gives them.
+type Chdirer interface {
+	Chdir(dir string) error
+}
+
+// SignaledChild is implemented by a Child whose kernel reports, after
+// Wait, the signal that killed it. The shell prints "Killed",
+// "Terminated", ... as ash does for a command a signal other than SIGINT
+// and SIGPIPE killed: a status of 128+N alone cannot tell `exit 137` from
+// SIGKILL.
+type SignaledChild interface {
+	Signaled() (sig backend.Signal, ok bool)
+}
+
 // Cmd describes a child process to Spawn. Nil streams read end-of-file or
 // discard output.
 type Cmd struct {
