@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 )
 
 func trueMain(c *cmd) int  { return 0 }
@@ -264,7 +266,7 @@ func hostnameMain(c *cmd) int {
 	}
 	if len(o.args) > 0 || o.has("F") {
 		// Setting the name needs CAP_SYS_ADMIN, which containers lack.
-		if s, ok := c.p.(interface{ SetHostname(string) error }); ok && len(o.args) > 0 {
+		if s, ok := c.p.(sys.HostnameSetter); ok && len(o.args) > 0 {
 			if err := s.SetHostname(o.args[0]); err == nil {
 				return 0
 			} else {

@@ -243,7 +243,7 @@ func (sh *shell) cd(ctx context.Context, hc interp.HandlerContext, args []string
 	if err := hc.Builtin(ctx, []string{"cd", target}); err != nil {
 		return err
 	}
-	if c, ok := sh.p.(interface{ Chdir(string) error }); ok {
+	if c, ok := sh.p.(sys.Chdirer); ok {
 		c.Chdir(target)
 	}
 	if printDir {
@@ -525,7 +525,7 @@ func (sh *shell) umaskBuiltin(hc interp.HandlerContext, args []string) int {
 		return 2
 	}
 	sh.umaskSet, sh.umaskVal = true, fs.FileMode(n)
-	if s, ok := sh.p.(interface{ SetUmask(fs.FileMode) }); ok {
+	if s, ok := sh.p.(sys.UmaskSetter); ok {
 		s.SetUmask(fs.FileMode(n))
 	}
 	return 0

@@ -321,16 +321,10 @@ func (sh *shell) waitChild(ctx context.Context, hc interp.HandlerContext, child 
 	}
 }
 
-// signaled is implemented by children whose kernel reports the signal
-// that killed them.
-type signaled interface {
-	Signaled() (backend.Signal, bool)
-}
-
 // reportSignal prints what ash prints when a child was killed by a signal
 // other than SIGINT and SIGPIPE: "Killed", "Terminated", ...
 func (sh *shell) reportSignal(hc interp.HandlerContext, child sys.Child, st int) {
-	s, ok := child.(signaled)
+	s, ok := child.(sys.SignaledChild)
 	if !ok {
 		return
 	}

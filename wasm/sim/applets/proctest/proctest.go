@@ -324,7 +324,12 @@ type Proc struct {
 	status int
 }
 
-var _ sys.Proc = (*Proc)(nil)
+var (
+	_ sys.Proc          = (*Proc)(nil)
+	_ sys.UmaskSetter   = (*Proc)(nil)
+	_ sys.Chdirer       = (*Proc)(nil)
+	_ sys.SignaledChild = (*Proc)(nil)
+)
 
 func (p *Proc) run(prog sys.Program) {
 	status := prog(p)
@@ -380,7 +385,26 @@ func (p *Proc) Getenv(key string) (string, bool) {
 }
 
 // Dir implements sys.Proc.
-func (p *Proc) Dir() string { return p.dir }
+func (p *Proc) Dir() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dir
+}
+
+// Chdir implements sys.Chdirer.
+func (p *Proc) Chdir(dir string) error {
+	fi, err := p.sys.FS.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return syscall.ENOTDIR
+	}
+	p.mu.Lock()
+	p.dir = dir
+	p.mu.Unlock()
+	return nil
+}
 
 // FS implements sys.Proc.
 func (p *Proc) FS() vfs.FS { return p.sys.FS }
@@ -578,7 +602,7 @@ func (p *Proc) Spawn(cmd sys.Cmd) (sys.Child, error) {
 	}
 	dir := cmd.Dir
 	if dir == "" {
-		dir = p.dir
+		dir = p.Dir()
 	}
 	c := Cmd{Args: cmd.Args, Env: cmd.Env, Dir: dir, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr,
 		Cred: p.cred, Terminal: p.term}
@@ -587,7 +611,7 @@ func (p *Proc) Spawn(cmd sys.Cmd) (sys.Child, error) {
 
 // Exec implements sys.Proc.
 func (p *Proc) Exec(args, env []string) (int, bool, error) {
-	img, err := p.sys.resolve(p.dir, args, env)
+	img, err := p.sys.resolve(p.Dir(), args, env)
 	if err != nil {
 		return 0, false, err
 	}
