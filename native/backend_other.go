@@ -6,16 +6,20 @@ import (
 	"errors"
 
 	"github.com/twinbox-dev/twinbox/native/store"
+	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
 // Options configure the native backend.
 type Options struct {
-	Root         string
-	CgroupParent string
+	Root          string
+	CgroupParent  string
+	DefaultBridge string
 }
 
-// Backend is the native backend; it exists only on Linux.
-type Backend struct{}
+// Backend is the native backend; it exists only on Linux. Elsewhere New
+// never returns one; the embedded interface only lets code that uses it
+// compile everywhere.
+type Backend struct{ backend.Backend }
 
 var errNeedsLinux = errors.New("native backend: needs Linux (namespaces, overlayfs, cgroups)")
 

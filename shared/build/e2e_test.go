@@ -104,23 +104,10 @@ func TestScenario04Transcript(t *testing.T) {
 				if code != ref[i].exit {
 					msg += fmt.Sprintf("exit code: got %d, want %d\n", code, ref[i].exit)
 				}
-				if reason, ok := knownDifferences[line]; ok {
-					t.Logf("known difference (%s):\n%s", reason, msg)
-					continue
-				}
 				t.Error(msg)
 			}
 		})
 	}
-}
-
-// knownDifferences are the steps of scenario 04 that do not match for
-// reasons outside the builder.
-var knownDifferences = map[string]string{
-	"docker run --rm greet":          "the router ends an attach without stdin when the client half-closes, so `docker run` prints nothing",
-	"docker run --rm greet learners": "the router ends an attach without stdin when the client half-closes",
-	"docker run --rm greet2":         "the router ends an attach without stdin when the client half-closes",
-	"printf 'FROM busybox\\nCMD echo shell form\\n' > ctx/Dockerfile && DOCKER_BUILDKIT=0 docker build -q -t shellform ctx >/dev/null && docker run --rm shellform && docker inspect -f '{{.Config.Cmd}}' shellform": "the router ends an attach without stdin when the client half-closes",
 }
 
 // lineDiff shows the first differing lines of two texts.

@@ -1,13 +1,67 @@
 // Command twinbox is the docker-compatible CLI, the engine daemon (simulated
-// or native) and the web app's server in one binary.
+// or native), the simulated host shell, and the web app's server, in one
+// binary.
+//
+//	twinbox run --rm busybox echo hi        # any docker command
+//	twinbox daemon --backend sim|native     # serve the Engine API on a unix socket
+//	twinbox shell                           # a simulated Docker host's shell
+//
+// Invoked as "docker" (a symlink), it is only the CLI.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/twinbox-dev/twinbox/native"
 )
 
+// subcommand is one of twinbox's own commands (the rest are docker's).
+type subcommand struct {
+	summary string
+	run     func(args []string) int
+}
+
+// subcommands are registered by the files that implement them.
+var subcommands = map[string]subcommand{}
+
+func register(name, summary string, run func(args []string) int) {
+	subcommands[name] = subcommand{summary, run}
+}
+
+func init() {
+	register("help", "Show twinbox's own commands", func([]string) int { usage(os.Stdout); return 0 })
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "twinbox: the command set arrives with shared/cli")
-	os.Exit(2)
+	native.Init()
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	if filepath.Base(args[0]) != "docker" && len(args) > 1 {
+		if sc, ok := subcommands[args[1]]; ok {
+			return sc.run(args[2:])
+		}
+	}
+	return cliMain(args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage:  twinbox COMMAND")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "twinbox's own commands:")
+	names := make([]string, 0, len(subcommands))
+	for n := range subcommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, subcommands[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every other command is docker's (twinbox run, twinbox ps, ...): see 'twinbox --help'.")
 }

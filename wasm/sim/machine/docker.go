@@ -2,6 +2,7 @@ package machine
 
 import (
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -74,6 +75,14 @@ func (f *files) abs(name string) string {
 func (f *files) Open(name string) (io.ReadCloser, error) {
 	return f.fs.OpenFile(f.abs(name), os.O_RDONLY, 0)
 }
+
+// Lstat, ReadDir and Readlink let `docker build` walk a context folder of
+// the simulated host.
+func (f *files) Lstat(name string) (fs.FileInfo, error) { return f.fs.Lstat(f.abs(name)) }
+
+func (f *files) ReadDir(name string) ([]fs.DirEntry, error) { return f.fs.ReadDir(f.abs(name)) }
+
+func (f *files) Readlink(name string) (string, error) { return f.fs.Readlink(f.abs(name)) }
 
 func (f *files) Create(name string) (io.WriteCloser, error) {
 	return f.fs.OpenFile(f.abs(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666&^f.umask)
