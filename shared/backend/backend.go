@@ -415,3 +415,21 @@ type Description struct {
 	// Limits the machine supports, reported by `docker info`.
 	MemoryLimit, SwapLimit, CPUShares, PidsLimit, OomKillDisable bool
 }
+
+// NameResolver answers containers' DNS queries for names the engine knows,
+// as Docker's embedded DNS server at 127.0.0.11 does on user-defined
+// networks: other containers' names, network aliases and links.
+type NameResolver interface {
+	// Resolve returns the IPv4 addresses name has for container id (a
+	// container on a user-defined network asking for a peer), or none, in
+	// which case the backend answers as the host's resolver would (on these
+	// machines: no such host).
+	Resolve(id, name string) []netip.Addr
+}
+
+// ResolverSetter is an optional Backend capability: a backend that runs
+// an embedded DNS server for user-defined networks implements it, and the
+// engine gives it its resolver once, right after creating the engine.
+type ResolverSetter interface {
+	SetResolver(NameResolver)
+}
