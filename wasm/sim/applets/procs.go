@@ -635,25 +635,30 @@ func topMain(c *cmd) int {
 
 func (c *cmd) topFrame() {
 	procs := c.p.Processes()
-	memTotal, memFree := c.meminfo()
-	used := memTotal - memFree
-	c.printf("Mem: %dK used, %dK free, 0K shrd, 0K buff, 0K cached\n", used, memFree)
+	info := c.meminfoAll()
+	total, free := info["MemTotal"], info["MemFree"]
+	c.printf("Mem: %dK used, %dK free, %dK shrd, %dK buff, %dK cached\n",
+		total-free, free, info["Shmem"], info["Buffers"], info["Cached"])
 	c.printf("CPU:   0%% usr   0%% sys   0%% nic 100%% idle   0%% io   0%% irq   0%% sirq\n")
-	c.printf("Load average: 0.00 0.00 0.00 1/%d %d\n", len(procs), maxPID(procs))
-	c.printf("%5s %5s %-8s %4s %-4s %4s %4s %s\n", "PID", "PPID", "USER", "STAT", "VSZ", "%VSZ", "%CPU", "COMMAND")
+	la := c.loadavg()
+	running := 0
+	for _, pi := range procs {
+		if pi.State == "R" {
+			running++
+		}
+	}
+	c.printf("Load average: %s %s %s %d/%d %d\n", la[0], la[1], la[2], running, len(procs), maxPID(procs))
+	c.printf("%5s %5s %-8s %-4s %5s %4s %4s %s\n", "PID", "PPID", "USER", "STAT", "VSZ", "%VSZ", "%CPU", "COMMAND")
 	for _, pi := range procs {
 		vsz := pi.VSZ / 1024
-		pct := 0
-		if memTotal > 0 {
-			pct = int(vsz * 100 / memTotal)
+		pct := int64(0)
+		if total > 0 {
+			pct = vsz * 100 / total
 		}
-		line := fmt.Sprintf("%5d %5d %-8.8s %-4.4s %4s %3d%% %3d%% %s", pi.PID, pi.PPID,
+		c.printf("%5d %5d %-8.8s %-4.4s %5s %3d%% %3d%% %s\n", pi.PID, pi.PPID,
 			c.userName(pi.UID), pi.State, smartULL4(vsz), pct, 0, cmdline(pi))
-		if len(line) > 79 {
-			line = line[:79]
-		}
-		c.println(line)
 	}
+	c.out.WriteByte('\n')
 }
 
 func maxPID(ps []sys.ProcInfo) int {
@@ -664,11 +669,12 @@ func maxPID(ps []sys.ProcInfo) int {
 	return m
 }
 
-// meminfo reads MemTotal and MemFree (KiB) from /proc/meminfo.
-func (c *cmd) meminfo() (total, free int64) {
+// meminfoAll reads /proc/meminfo (KiB values by name).
+func (c *cmd) meminfoAll() map[string]int64 {
+	info := map[string]int64{}
 	f, err := c.open("/proc/meminfo")
 	if err != nil {
-		return 0, 0
+		return info
 	}
 	defer f.Close()
 	for _, line := range strings.Split(readAllString(f), "\n") {
@@ -677,12 +683,7 @@ func (c *cmd) meminfo() (total, free int64) {
 			continue
 		}
 		v, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "MemTotal:":
-			total = v
-		case "MemFree:":
-			free = v
-		}
+		info[strings.TrimSuffix(fields[0], ":")] = v
 	}
-	return total, free
+	return info
 }
