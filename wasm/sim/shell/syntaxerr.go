@@ -99,6 +99,11 @@ func translate(src string, err error) *ashError {
 			return eof(closers[kw])
 		}
 		return unexpected(after)
+	case strings.HasPrefix(text, "not a valid parameter expansion operator"):
+		if strings.HasSuffix(text, `"\n"`) || atEOF {
+			return &ashError{line: eofLine, text: "missing '}'"}
+		}
+		return &ashError{line: line, text: "bad substitution"}
 	case reOnlyUsed.MatchString(text):
 		m := reOnlyUsed.FindStringSubmatch(text)
 		return unexpected(m[1])
