@@ -193,9 +193,11 @@ func (sh *shell) main(args []string) int {
 		params = o.operands[1:]
 	default:
 		params = o.operands
+		// ash: interactive when reading commands from a terminal that it
+		// also writes to.
 		_, tty0 := sh.p.Terminal(0)
-		_, tty2 := sh.p.Terminal(2)
-		sh.interactive = o.interactive || (tty0 && tty2)
+		_, tty1 := sh.p.Terminal(1)
+		sh.interactive = o.interactive || (tty0 && tty1)
 	}
 	for _, f := range o.set {
 		sh.noteSet(f)
