@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/twinbox-dev/twinbox/wasm/sim/applets/proctest"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets/internal/testroot"
 )
 
 // BenchmarkShTouch is `sh -c 'touch /a'` end to end on the simulated
@@ -27,7 +27,7 @@ func BenchmarkShTouch(b *testing.B) {
 func BenchmarkLsLongBin(b *testing.B) {
 	files := fixture()
 	for i := 0; len(files) < 400+30; i++ {
-		files["/bin/extra"+strconv.Itoa(i)] = proctest.File{Mode: fs.ModeSymlink | 0o777, Content: "busybox"}
+		files["/bin/extra"+strconv.Itoa(i)] = testroot.File{Mode: fs.ModeSymlink | 0o777, Content: "busybox"}
 	}
 	m := newMachine(b, files, start)
 	b.ResetTimer()

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twinbox-dev/twinbox/wasm/sim/applets/proctest"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets/internal/testroot"
 )
 
 var update = flag.Bool("update", false, "record the comparison goldens by running the real busybox (root, busybox-static, unshare)")
@@ -180,8 +180,8 @@ func recordGoldens(t *testing.T, cases []compareCase) {
 	if bb == "" || os.Geteuid() != 0 {
 		t.Skip("recording needs root and busybox-static (apt-get install busybox-static)")
 	}
-	if fi, err := os.Stat(bb); err != nil || fi.Size() != proctest.BusyboxSize {
-		t.Fatalf("%s is not Debian's busybox-static 1.35.0 (size %d, want %d)", bb, fi.Size(), proctest.BusyboxSize)
+	if fi, err := os.Stat(bb); err != nil || fi.Size() != testroot.BusyboxSize {
+		t.Fatalf("%s is not Debian's busybox-static 1.35.0 (size %d, want %d)", bb, fi.Size(), testroot.BusyboxSize)
 	}
 	got := map[string]outcome{}
 	for _, c := range cases {
@@ -221,7 +221,7 @@ func recordGoldens(t *testing.T, cases []compareCase) {
 // buildHostTree makes the fixture under root on the host, with the real
 // busybox binary, and dates the symlinks at the case's start as the
 // simulator does.
-func buildHostTree(root, bb string, files map[string]proctest.File, at int64) error {
+func buildHostTree(root, bb string, files map[string]testroot.File, at int64) error {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twinbox-dev/twinbox/wasm/sim/applets/proctest"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets/internal/testroot"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
@@ -23,11 +23,11 @@ type machine struct {
 	ns    kernel.Namespaces
 }
 
-func newMachine(t testing.TB, files map[string]proctest.File, at time.Time) *machine {
+func newMachine(t testing.TB, files map[string]testroot.File, at time.Time) *machine {
 	t.Helper()
 	clock := kernel.NewFakeClock(at)
 	tree := vfs.NewTree(clock.Now)
-	if err := proctest.Build(tree, files); err != nil {
+	if err := testroot.Build(tree, files); err != nil {
 		t.Fatal(err)
 	}
 	mnt := vfs.NewNamespace(tree, vfs.MountOptions{Type: "overlay", Device: "overlay", Options: "rw,relatime"})

@@ -4,7 +4,7 @@ import (
 	"io/fs"
 	"testing"
 
-	"github.com/twinbox-dev/twinbox/wasm/sim/applets/proctest"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets/internal/testroot"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
@@ -12,10 +12,10 @@ import (
 
 // mount puts a new tree holding files at target of the machine's mount
 // namespace.
-func (m *machine) mount(t *testing.T, target string, files map[string]proctest.File, ro bool) {
+func (m *machine) mount(t *testing.T, target string, files map[string]testroot.File, ro bool) {
 	t.Helper()
 	tree := vfs.NewTree(m.clock.Now)
-	if err := proctest.Build(tree, files); err != nil {
+	if err := testroot.Build(tree, files); err != nil {
 		t.Fatal(err)
 	}
 	ns, ok := m.ns.Mount.FS().(*vfs.Namespace)
@@ -46,11 +46,11 @@ func TestMounts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			files := fixture()
-			files["/h"] = proctest.File{Mode: fs.ModeDir | 0o755}
-			files["/mnt"] = proctest.File{Mode: fs.ModeDir | 0o755}
+			files["/h"] = testroot.File{Mode: fs.ModeDir | 0o755}
+			files["/mnt"] = testroot.File{Mode: fs.ModeDir | 0o755}
 			m := newMachine(t, files, start)
-			m.mount(t, "/h", map[string]proctest.File{"/file": {Mode: 0o644, Content: "from-host\n"}}, true)
-			m.mount(t, "/mnt", map[string]proctest.File{}, false)
+			m.mount(t, "/h", map[string]testroot.File{"/file": {Mode: 0o644, Content: "from-host\n"}}, true)
+			m.mount(t, "/mnt", map[string]testroot.File{}, false)
 			o := m.run(tt.script, nil)
 			if o.stdout != tt.stdout || o.stderr != tt.stderr || o.status != tt.status {
 				t.Errorf("$ %s\ngot  %q %q %d\nwant %q %q %d", tt.script, o.stdout, o.stderr, o.status, tt.stdout, tt.stderr, tt.status)
@@ -63,9 +63,9 @@ func TestMounts(t *testing.T) {
 // /app: a #! script through the kernel, $(cat ...), and permission checks.
 func TestUser(t *testing.T) {
 	files := fixture()
-	files["/app"] = proctest.File{Mode: fs.ModeDir | 0o755}
-	files["/app/version"] = proctest.File{Mode: 0o644, Content: "v1\n"}
-	files["/usr/bin/greet"] = proctest.File{Mode: 0o755, Content: "#!/bin/sh\necho hello $1 from $(cat version)\n"}
+	files["/app"] = testroot.File{Mode: fs.ModeDir | 0o755}
+	files["/app/version"] = testroot.File{Mode: 0o644, Content: "v1\n"}
+	files["/usr/bin/greet"] = testroot.File{Mode: 0o755, Content: "#!/bin/sh\necho hello $1 from $(cat version)\n"}
 	m := newMachine(t, files, start)
 	tests := []struct {
 		args           []string

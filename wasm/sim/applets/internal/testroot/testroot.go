@@ -1,4 +1,7 @@
-package proctest
+// Package testroot builds the trees the shell and applet tests run on: the
+// busybox:latest root filesystem as the reference describes it, plus
+// whatever files a test adds.
+package testroot
 
 import (
 	"fmt"
@@ -134,26 +137,4 @@ func sortByDepth(names []string) {
 		}
 		return names[i] < names[j]
 	})
-}
-
-// NewTree returns a System over a new vfs.Tree dated by the System's clock
-// and holding files.
-func NewTree(reg sys.Registry, files map[string]File) (*System, *vfs.Tree, error) {
-	s := New(nil, reg)
-	tree, err := NewTreeOn(s, files)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, tree, nil
-}
-
-// NewTreeOn gives s a new vfs.Tree dated by its clock and holding files,
-// with the devices of WithDevices.
-func NewTreeOn(s *System, files map[string]File) (*vfs.Tree, error) {
-	tree := vfs.NewTree(s.Now)
-	s.FS = WithDevices(tree)
-	if err := Build(tree, files); err != nil {
-		return nil, err
-	}
-	return tree, nil
 }
