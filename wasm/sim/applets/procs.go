@@ -306,23 +306,13 @@ func psMain(c *cmd) int {
 	var cols []psColumn
 	header := false
 	for _, spec := range specs {
-		for spec != "" {
-			comma := strings.IndexByte(spec, ',')
-			eq := strings.IndexByte(spec, '=')
-			var item string
-			last := false
-			if comma >= 0 && (eq < 0 || eq > comma) {
-				item, spec = spec[:comma], spec[comma+1:]
-			} else {
-				item, spec, last = spec, "", true
-			}
-			name, hdr, hasHdr := item, "", false
-			if last && eq >= 0 {
-				name, hdr, hasHdr = item[:strings.IndexByte(item, '=')], item[strings.IndexByte(item, '=')+1:], true
-			}
+		// busybox 1.35 splits at every comma; NAME=HEADER renames a
+		// column and makes it as wide as its header.
+		for _, item := range strings.Split(spec, ",") {
+			name, hdr, hasHdr := strings.Cut(item, "=")
 			col, found := psColumn{}, false
 			for _, pc := range psColumns {
-				if len(name) >= 0 && pc.name == trunc(name, 6) || pc.name == name {
+				if pc.name == name || pc.name == trunc(name, 6) {
 					col, found = pc, true
 					break
 				}
