@@ -3,6 +3,7 @@ package busybox
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProcessApplets checks the applets that read the process table or
@@ -13,9 +14,7 @@ func TestProcessApplets(t *testing.T) {
 		name, script, stdout, stderr string
 		status                       int
 	}{
-		{"pidof", "sleep 100 & sleep 200 & pidof sleep; pidof -s sleep; pidof nosuch; echo st=$?", "3 2\n3\nst=1\n", "", 0},
 		{"killall", "sleep 100 & killall sleep; wait; echo st=$?; killall nosuch; echo st=$?", "st=0\nst=1\n", "killall: nosuch: no process killed\n", 0},
-		{"timeout", "timeout 1 sleep 5; echo st=$?; timeout -s KILL 1 sleep 5; echo st=$?", "st=143\nst=137\n", "", 0},
 		{"time", "time sleep 1.5", "", "real\t0m 1.50s\nuser\t0m 0.00s\nsys\t0m 0.00s\n", 0},
 		{"kill -s", "sleep 100 & kill -s HUP $!; wait $!; echo st=$?; sleep 100 & kill -9 $!; wait $!; echo st=$?", "st=129\nst=137\n", "", 0},
 		{"ps -o", "sleep 9 & ps -o pid,ppid,user,group,comm,stat,args; true", "PID   PPID  USER     GROUP    COMMAND          STAT COMMAND\n    1     0 root     root     sh               S    sh -c sleep 9 & ps -o pid,ppid,user,group,comm,stat,args; true\n    2     1 root     root     sleep            S    sleep 9\n    3     1 root     root     ps               R    ps -o pid,ppid,user,group,comm,stat,args\n", "", 0},
@@ -28,6 +27,41 @@ func TestProcessApplets(t *testing.T) {
 			o := m.run(tt.script, nil)
 			if o.stdout != tt.stdout || o.stderr != tt.stderr || o.status != tt.status {
 				t.Errorf("$ %s\ngot  %q %q %d\nwant %q %q %d", tt.script, o.stdout, o.stderr, o.status, tt.stdout, tt.stderr, tt.status)
+			}
+		})
+	}
+}
+
+// TestPidof: the clock stands still, so the sleeps are still there.
+func TestPidof(t *testing.T) {
+	m := newMachine(t, fixture(), start)
+	var stdout, stderr syncBuffer
+	p := m.start([]string{"sh", "-c", "sleep 100 & sleep 200 & pidof sleep; pidof -s sleep; pidof nosuch; echo st=$?"}, nil, &stdout, &stderr)
+	p.Wait()
+	if got, want := stdout.String(), "3 2\n3\nst=1\n"; got != want {
+		t.Errorf("got %q, want %q (stderr %q)", got, want, stderr.String())
+	}
+}
+
+// TestTimeout: the clock moves to the timeout only once the command and
+// the timer both wait.
+func TestTimeout(t *testing.T) {
+	tests := []struct {
+		script, want string
+	}{
+		{"timeout 1 sleep 5; echo st=$?", "st=143\n"},
+		{"timeout -s KILL 1 sleep 5; echo st=$?", "st=137\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.script, func(t *testing.T) {
+			m := newMachine(t, fixture(), start)
+			var stdout, stderr syncBuffer
+			p := m.start([]string{"sh", "-c", tt.script}, nil, &stdout, &stderr)
+			m.clock.WaitTimers(2, nil)
+			m.clock.Advance(time.Second)
+			p.Wait()
+			if got := stdout.String(); got != tt.want {
+				t.Errorf("got %q, want %q (stderr %q)", got, tt.want, stderr.String())
 			}
 		})
 	}
