@@ -479,6 +479,9 @@ func (e *Engine) ContainerRemove(ctx context.Context, name string, opts RemoveOp
 	e.store.Delete("containers", c.ID)
 	e.store.Delete("logs", c.ID)
 	e.removeMountPoints(c, opts.RemoveVolumes)
+	// A removal clears the error a failed start left, as dockerd's
+	// SetRemoved: waiters for "removed" get the exit code alone.
+	c.State.Error = ""
 	close(c.waitRemove)
 	c.waitRemove = make(chan struct{})
 	e.containerEvent(c, "destroy", nil)

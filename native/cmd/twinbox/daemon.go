@@ -30,17 +30,18 @@ func daemonMain(args []string) int {
 	host := fs.String("host", "unix://"+defaultSocket, "where to listen (unix://PATH)")
 	root := fs.String("root", "", "the native engine's state directory (default /var/lib/twinbox)")
 	preload := fs.Bool("preload", true, "sim: start with busybox:latest loaded, as after `make base` and `twinbox load`")
+	bridge := fs.String("bridge", "", "native: the default network's bridge (default twinbox0)")
 	if err := fs.Parse(args); err != nil {
 		return 125
 	}
-	if err := serveDaemon(*backendName, *host, *root, *preload); err != nil {
+	if err := serveDaemon(*backendName, *host, *root, *bridge, *preload); err != nil {
 		fmt.Fprintf(os.Stderr, "twinbox daemon: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serveDaemon(backendName, host, root string, preload bool) error {
+func serveDaemon(backendName, host, root, bridge string, preload bool) error {
 	path, ok := strings.CutPrefix(host, "unix://")
 	if !ok {
 		return fmt.Errorf("--host %s: only unix:///PATH is served", host)
@@ -59,7 +60,7 @@ func serveDaemon(backendName, host, root string, preload bool) error {
 		handler = m.Handler()
 		closers = append(closers, m)
 	case "native":
-		b, err := native.New(native.Options{Root: root})
+		b, err := native.New(native.Options{Root: root, DefaultBridge: bridge})
 		if err != nil {
 			return err
 		}
