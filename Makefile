@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build run test vet wasm-check fmt-check base
+.PHONY: all build run test vet wasm-check fmt-check base deps
 
 all: build
 
@@ -22,13 +22,25 @@ fmt-check:
 wasm-check:
 	GOOS=js GOARCH=wasm $(GO) build ./shared/... ./wasm/...
 
-test: build fmt-check vet wasm-check
-	$(GO) test ./...
+# What the tests need that a fresh machine lacks, installed when missing:
+# busybox-static (the native tests' root filesystem).
+APT_PACKAGES = busybox-static
+deps:
+	@need=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need; \
+		else echo "make: the tests need:$$need (apt-get install as root)"; fi; \
+	fi
+
+test: deps build base fmt-check vet wasm-check
+	$(GO) test -timeout 30m ./...
 
 # The base image busybox:latest as a docker-archive (see scripts/mkbase), from
 # Debian's busybox-static, downloaded into build/cache when it is not there.
 BUSYBOX_STATIC_VERSION ?= 1:1.35.0-4+deb12u1+b1
-base:
+base: build/images/busybox.tar
+
+build/images/busybox.tar: scripts/mkbase/*.go scripts/baseimage/*.go
 	@mkdir -p build/cache build/images
 	@deb=$$(ls build/cache/busybox-static_*.deb 2>/dev/null | head -n 1); \
 	if [ -z "$$deb" ]; then \
