@@ -422,3 +422,6 @@ func (b *Backend) GraphDriver(ctx context.Context, id string) (map[string]string
 func (b *Backend) ContainerFile(id, path string) string {
 	return runtime.HostFile(b.store.ContainerDir(id), path)
 }
+
+// Kind names the backend in `docker version`.
+func (b *Backend) Kind() string { return "native" }

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/system"
 
 	"github.com/twinbox-dev/twinbox/shared/api/wire"
+	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/image"
 )
 
@@ -47,7 +48,7 @@ func (e *Engine) Version(ctx context.Context) (system.VersionResponse, error) {
 
 // backendKind names the backend for people: "simulator" or "native".
 func (e *Engine) backendKind() string {
-	if k, ok := e.b.(interface{ Kind() string }); ok {
+	if k, ok := e.b.(backend.Kinder); ok {
 		return k.Kind()
 	}
 	return e.desc.Driver

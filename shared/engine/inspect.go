@@ -234,9 +234,7 @@ func (e *Engine) containerSizes(ctx context.Context, c *Container) (rw, rootfs i
 	if r, ok := e.images.get(c.Image); ok {
 		rootfs = e.imageSize(ctx, r.img)
 	}
-	if sizer, ok := e.b.(interface {
-		RootfsSize(ctx context.Context, id string) (int64, error)
-	}); ok {
+	if sizer, ok := e.b.(backend.RootfsSizer); ok {
 		if n, err := sizer.RootfsSize(ctx, c.ID); err == nil {
 			rw = n
 		}
@@ -337,6 +335,16 @@ func (e *Engine) ContainerInspect(ctx context.Context, name string, size bool) (
 			Mounts:         mountPointsAPI(c.MountPoints),
 			Config:         &cfg,
 		},
+	}
+	if f, ok := e.b.(backend.ContainerFiler); ok {
+		out.HostsPath = f.ContainerFile(c.ID, "/etc/hosts")
+		out.HostnamePath = f.ContainerFile(c.ID, "/etc/hostname")
+		out.ResolvConfPath = f.ContainerFile(c.ID, "/etc/resolv.conf")
+	}
+	if g, ok := e.b.(backend.GraphDriverReporter); ok {
+		if data, err := g.GraphDriver(ctx, c.ID); err == nil {
+			out.GraphDriver.Data = data
+		}
 	}
 	if ids := e.execIDs(c); len(ids) > 0 {
 		out.ExecIDs = ids

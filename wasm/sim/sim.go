@@ -206,3 +206,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Kind names the backend in `docker version`.
+func (b *Backend) Kind() string { return "simulator" }

@@ -1,0 +1,32 @@
+package backend
+
+import "context"
+
+// Optional capabilities: a Backend may implement these as well; the engine
+// checks for them with type assertions where it uses them.
+
+// Kinder names the kind of machine for people: "simulator", "native". The
+// engine shows it in `docker version`.
+type Kinder interface {
+	Kind() string
+}
+
+// GraphDriverReporter reports what `docker inspect` shows as
+// GraphDriver.Data for container id (LowerDir, MergedDir, UpperDir,
+// WorkDir). Errors: NotFound.
+type GraphDriverReporter interface {
+	GraphDriver(ctx context.Context, id string) (map[string]string, error)
+}
+
+// ContainerFiler reports where the machine keeps the file the runtime
+// mounts at path ("/etc/hosts", "/etc/hostname", "/etc/resolv.conf") for
+// container id, for inspect's HostsPath, HostnamePath and ResolvConfPath.
+type ContainerFiler interface {
+	ContainerFile(id, path string) string
+}
+
+// RootfsSizer reports the size of container id's read-write layer (the
+// sum of its regular files' sizes), for `docker ps -s`.
+type RootfsSizer interface {
+	RootfsSize(ctx context.Context, id string) (int64, error)
+}
