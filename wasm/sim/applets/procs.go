@@ -588,7 +588,9 @@ func xargsMain(c *cmd) int {
 	return st
 }
 
-// topMain is top -b -n COUNT: a snapshot of the process table.
+// topMain is top: frames of the process table, every -d seconds, -n
+// times. On a terminal (without -b) each frame clears the screen, fits it,
+// and q quits.
 func topMain(c *cmd) int {
 	o, ok := c.getopt(c.args[1:], "bHn:d:m")
 	if !ok {
@@ -609,13 +611,45 @@ func topMain(c *cmd) int {
 			delay = d
 		}
 	}
+	term, isTTY := c.p.Terminal(1)
+	screen := isTTY && !o.has("b")
+	quit := make(chan struct{})
+	if screen {
+		if in, ok := c.p.Terminal(0); ok {
+			was := in.SetRaw(true)
+			defer in.SetRaw(was)
+			go func() {
+				b := make([]byte, 1)
+				for {
+					n, err := c.stdin().Read(b)
+					if err != nil || (n == 1 && (b[0] == 'q' || b[0] == 3 || b[0] == 4)) {
+						close(quit)
+						return
+					}
+				}
+			}()
+		}
+	}
 	for i := 0; count < 0 || i < count; i++ {
 		if i > 0 {
-			if c.p.Sleep(delay) != nil {
-				break
+			slept := make(chan error, 1)
+			go func() { slept <- c.p.Sleep(delay) }()
+			select {
+			case err := <-slept:
+				if err != nil {
+					return 0
+				}
+			case <-quit:
+				c.out.WriteString("\n")
+				return 0
 			}
 		}
-		c.topFrame()
+		rows, cols := 0, 0
+		if screen {
+			rows, cols = term.Size()
+			c.out.WriteString("\x1b[H\x1b[J")
+		}
+		c.topFrame(screen, rows, cols)
 		if err := c.out.Flush(); err != nil {
 			return c.writeFailed(err)
 		}
@@ -623,13 +657,14 @@ func topMain(c *cmd) int {
 	return 0
 }
 
-func (c *cmd) topFrame() {
+func (c *cmd) topFrame(screen bool, rows, cols int) {
 	procs := c.p.Processes()
 	info := c.meminfoAll()
 	total, free := info["MemTotal"], info["MemFree"]
-	c.printf("Mem: %dK used, %dK free, %dK shrd, %dK buff, %dK cached\n",
-		total-free, free, info["Shmem"], info["Buffers"], info["Cached"])
-	c.printf("CPU:   0%% usr   0%% sys   0%% nic 100%% idle   0%% io   0%% irq   0%% sirq\n")
+	var lines []string
+	lines = append(lines, fmt.Sprintf("Mem: %dK used, %dK free, %dK shrd, %dK buff, %dK cached",
+		total-free, free, info["Shmem"], info["Buffers"], info["Cached"]))
+	lines = append(lines, "CPU:   0% usr   0% sys   0% nic 100% idle   0% io   0% irq   0% sirq")
 	la := c.loadavg()
 	running := 0
 	for _, pi := range procs {
@@ -637,18 +672,39 @@ func (c *cmd) topFrame() {
 			running++
 		}
 	}
-	c.printf("Load average: %s %s %s %d/%d %d\n", la[0], la[1], la[2], running, len(procs), maxPID(procs))
-	c.printf("%5s %5s %-8s %-4s %5s %4s %4s %s\n", "PID", "PPID", "USER", "STAT", "VSZ", "%VSZ", "%CPU", "COMMAND")
+	lines = append(lines, fmt.Sprintf("Load average: %s %s %s %d/%d %d", la[0], la[1], la[2], running, len(procs), maxPID(procs)))
+	header := fmt.Sprintf("%5s %5s %-8s %-4s %5s %4s %4s %s", "PID", "PPID", "USER", "STAT", "VSZ", "%VSZ", "%CPU", "COMMAND")
+	fit := func(s string) string {
+		if screen && cols > 1 && len(s) > cols-1 {
+			return s[:cols-1]
+		}
+		return s
+	}
+	for _, l := range lines {
+		c.println(fit(l))
+	}
+	if screen {
+		c.println("\x1b[7m" + fit(header) + "\x1b[0m")
+	} else {
+		c.println(header)
+	}
+	shown := 0
 	for _, pi := range procs {
+		if screen && rows > 0 && shown >= rows-5 {
+			break
+		}
 		vsz := pi.VSZ / 1024
 		pct := int64(0)
 		if total > 0 {
 			pct = vsz * 100 / total
 		}
-		c.printf("%5d %5d %-8.8s %-4.4s %5s %3d%% %3d%% %s\n", pi.PID, pi.PPID,
-			c.userName(pi.UID), pi.State, smartULL4(vsz), pct, 0, cmdline(pi))
+		c.println(fit(fmt.Sprintf("%5d %5d %-8.8s %-4.4s %5s %3d%% %3d%% %s", pi.PID, pi.PPID,
+			c.userName(pi.UID), pi.State, smartULL4(vsz), pct, 0, cmdline(pi))))
+		shown++
 	}
-	c.out.WriteByte('\n')
+	if !screen {
+		c.out.WriteByte('\n')
+	}
 }
 
 func maxPID(ps []sys.ProcInfo) int {

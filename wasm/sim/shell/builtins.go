@@ -54,6 +54,14 @@ func (sh *shell) builtin(ctx context.Context, hc interp.HandlerContext, args []s
 		return nil
 	case "hash":
 		return nil
+	case "history":
+		sh.mu.Lock()
+		lines := append([]string(nil), sh.history...)
+		sh.mu.Unlock()
+		for i, l := range lines {
+			fmt.Fprintf(sh.stdoutOf(hc), "%4d %s\n", i, l)
+		}
+		return nil
 	case "read":
 		return sh.read(ctx, hc, args)
 	case "times":
@@ -344,20 +352,24 @@ func isAshBuiltin(name string) bool {
 	return false
 }
 
+// helpText is ash's help: its builtins, then the applets, as ash lays
+// them out (a new line once a line passes 60 characters).
 func helpText() string {
 	var b strings.Builder
 	b.WriteString("Built-in commands:\n------------------\n")
 	names := append(append([]string{}, ashBuiltins...), applets.BusyboxApplets()...)
-	line := ""
+	col := 0
 	for _, n := range names {
-		if len(line)+1+len(n) > 68 && line != "" {
-			b.WriteString("\t" + line[1:] + "\n")
-			line = ""
+		sep := " "
+		if col == 0 {
+			sep = "\t"
 		}
-		line += " " + n
-	}
-	if line != "" {
-		b.WriteString("\t" + line[1:] + "\n")
+		b.WriteString(sep + n)
+		col += 1 + len(n)
+		if col > 60 {
+			b.WriteString("\n")
+			col = 0
+		}
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -36,7 +36,7 @@ var ownBuiltins = map[string]bool{
 	"cd": true, "chdir": true, "pwd": true, "trap": true, "wait": true, "exit": true,
 	"type": true, "command": true, "umask": true, "eval": true, "source": true,
 	".": true, "exec": true, "builtin": true, "jobs": true, "hash": true,
-	"times": true, "help": true, "ulimit": true, "set": true, "fg": true, "bg": true, "read": true,
+	"times": true, "help": true, "ulimit": true, "set": true, "fg": true, "bg": true, "read": true, "history": true,
 	"__tb_export": true, "__tb_readonly": true,
 }
 
@@ -44,7 +44,7 @@ var ownBuiltins = map[string]bool{
 // looks them up as commands.
 var bashOnly = map[string]bool{
 	"bind": true, "caller": true, "compgen": true, "complete": true, "compopt": true,
-	"dirs": true, "disown": true, "enable": true, "history": true, "logout": true,
+	"dirs": true, "disown": true, "enable": true, "logout": true,
 	"mapfile": true, "readarray": true, "popd": true, "pushd": true, "shopt": true,
 	"suspend": true, "fc": true, "newgrp": true, "declare": true, "typeset": true,
 }

@@ -126,6 +126,11 @@ func (sh *shell) interact(ctx context.Context) int {
 			return st
 		}
 		buf.WriteString(line)
+		if l := strings.TrimRight(line, "\n"); strings.TrimSpace(l) != "" {
+			sh.mu.Lock()
+			sh.history = append(sh.history, l)
+			sh.mu.Unlock()
+		}
 		src := buf.String()
 		f, perr := parser().Parse(strings.NewReader(src), "")
 		if perr != nil {

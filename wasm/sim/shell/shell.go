@@ -58,6 +58,7 @@ type shell struct {
 	umaskSet   bool
 	umaskVal   fs.FileMode
 	flags      map[byte]bool // set -e, -x, ... for $-
+	history    []string      // lines typed in an interactive session
 	mode       byte          // 'c' (sh -c), 's' (commands from stdin), or 0
 
 	mu sync.Mutex // guards funcs

@@ -159,25 +159,25 @@ Usage: busybox [function [arguments]...]
 
 Currently defined functions:
 `)
-	names := applets.BusyboxApplets()
-	line := ""
-	for i, n := range names {
-		item := n
-		if i < len(names)-1 {
-			item += ","
+	// As busybox's appletlib: ", " between names, a new line before a
+	// name that would reach the 79th column.
+	const width = 80 - 1
+	col := 0
+	for _, n := range applets.BusyboxApplets() {
+		l := len(n) + 2
+		if col >= width-l {
+			b.WriteString(",\n")
+			col = 0
 		}
-		if line != "" && len(line)+1+len(item) > 70 {
-			b.WriteString("\t" + line + "\n")
-			line = ""
-		}
-		if line == "" {
-			line = item
+		if col == 0 {
+			col = 6
+			b.WriteString("\t")
 		} else {
-			line += " " + item
+			b.WriteString(", ")
 		}
+		b.WriteString(n)
+		col += l
 	}
-	if line != "" {
-		b.WriteString("\t" + line + "\n")
-	}
+	b.WriteString("\n")
 	return b.String()
 }

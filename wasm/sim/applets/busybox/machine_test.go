@@ -82,6 +82,16 @@ func (m *machine) run(script string, stdin io.Reader) outcome {
 	return outcome{status: st, stdout: stdout.String(), stderr: stderr.String()}
 }
 
+// runFrozen runs a command line with sh -c while the clock stands still:
+// what sleeps stays asleep.
+func (m *machine) runFrozen(script string) outcome {
+	m.t.Helper()
+	var stdout, stderr syncBuffer
+	p := m.start([]string{"sh", "-c", script}, nil, &stdout, &stderr)
+	st := p.Wait()
+	return outcome{status: st, stdout: stdout.String(), stderr: stderr.String()}
+}
+
 // autoAdvance moves the clock a millisecond at a time whenever a process
 // sleeps, until done is closed.
 func (m *machine) autoAdvance(done <-chan struct{}) {

@@ -24,7 +24,12 @@ func TestProcessApplets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMachine(t, fixture(), start)
-			o := m.run(tt.script, nil)
+			var o outcome
+			if strings.HasPrefix(tt.script, "time ") {
+				o = m.run(tt.script, nil)
+			} else {
+				o = m.runFrozen(tt.script)
+			}
 			if o.stdout != tt.stdout || o.stderr != tt.stderr || o.status != tt.status {
 				t.Errorf("$ %s\ngot  %q %q %d\nwant %q %q %d", tt.script, o.stdout, o.stderr, o.status, tt.stdout, tt.stderr, tt.status)
 			}
@@ -82,7 +87,7 @@ func TestTimeoutInTime(t *testing.T) {
 // TestTop: top -b -n 1 prints busybox's frame over the process table.
 func TestTop(t *testing.T) {
 	m := newMachine(t, fixture(), start)
-	o := m.run("sleep 5 & top -b -n 1", nil)
+	o := m.runFrozen("sleep 5 & top -b -n 1")
 	lines := strings.Split(o.stdout, "\n")
 	want := []string{
 		"Mem: 0K used, 0K free, 0K shrd, 0K buff, 0K cached",

@@ -105,7 +105,7 @@ func TestProcessView(t *testing.T) {
 	}{
 		{"pid of init", "echo $$ $PPID", "1 0\n"},
 		{"subshell keeps $$", "(echo $$); echo $$ | cat", "1\n1\n"},
-		{"bg pid", "sleep 1 & echo $!; wait $!; echo st=$?", "2\nst=0\n"},
+		{"bg pid", "/bin/true & echo $!; wait $!; echo st=$?", "2\nst=0\n"},
 		{"ps exec'd", "ps -o pid,ppid,comm", "PID   PPID  COMMAND\n    1     0 ps\n"},
 		{"ps child", "ps -o pid,ppid,comm; true", "PID   PPID  COMMAND\n    1     0 sh\n    2     1 ps\n"},
 		{"kill bg", "sleep 100 & kill $!; wait $!; echo st=$?", "st=143\n"},
@@ -114,7 +114,7 @@ func TestProcessView(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMachine(t, fixture(), start)
-			o := m.run(tt.script, nil)
+			o := m.runFrozen(tt.script)
 			if o.stdout != tt.want {
 				t.Errorf("$ %s\ngot %q, want %q (stderr %q)", tt.script, o.stdout, tt.want, o.stderr)
 			}
@@ -300,6 +300,10 @@ func TestInteractive(t *testing.T) {
 func TestInteractiveExit(t *testing.T) {
 	s := newPTYSession(t)
 	s.waitFor("/ # ")
+	s.typeIn("echo a\n")
+	s.waitFor("a\r\n/ # ")
+	s.typeIn("history\n")
+	s.waitFor("history\r\n   0 echo a\r\n   1 history\r\n/ # ")
 	s.typeIn("exit 4\n")
 	if st := s.p.Wait(); st != 4 {
 		t.Errorf("status: got %d, want 4", st)
