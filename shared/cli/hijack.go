@@ -151,8 +151,11 @@ func (h *hijackedIOStreamer) beginInputStream(restoreInput func()) (done <-chan 
 		if h.inputStream == nil {
 			return
 		}
-		if d, ok := h.c.in.(interruptible); ok {
-			_ = d.SetReadDeadline(time.Now())
+		// Wait for the copy only when its read can be interrupted: an
+		// *os.File whose descriptor is not pollable (often a terminal on
+		// stdin) refuses deadlines, and the read then goes on until the
+		// process exits, as in docker.
+		if d, ok := h.c.in.(interruptible); ok && d.SetReadDeadline(time.Now()) == nil {
 			<-finished
 			_ = d.SetReadDeadline(time.Time{})
 		}
