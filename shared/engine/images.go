@@ -515,7 +515,8 @@ func (e *Engine) ImagePull(ctx context.Context, ref string, progress ProgressFun
 		named = reference.TagNameOnly(named)
 	}
 	if e.opts.Registry == nil {
-		return backend.Errorf(backend.Unavailable, "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host")
+		host := registryHost(named)
+		return backend.Errorf(backend.Unavailable, "Get \"https://%s/v2/\": dial tcp: lookup %s: no such host", host, host)
 	}
 	remote, err := e.opts.Registry.Pull(ctx, named.String())
 	if err != nil {

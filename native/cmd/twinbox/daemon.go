@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twinbox-dev/twinbox/native"
+	"github.com/twinbox-dev/twinbox/native/registry"
 	"github.com/twinbox-dev/twinbox/shared/api/server"
 	"github.com/twinbox-dev/twinbox/shared/build"
 	"github.com/twinbox-dev/twinbox/shared/engine"
@@ -69,7 +70,7 @@ func serveDaemon(backendName, host, root, bridge string, preload bool) error {
 			b.Close()
 			return err
 		}
-		e, err := engine.New(ctx, b, engine.Options{Store: st})
+		e, err := engine.New(ctx, b, engine.Options{Store: st, Registry: &registry.Registry{}})
 		if err != nil {
 			b.Close()
 			return err

@@ -159,6 +159,26 @@ func (c *Client) ImagePull(ctx context.Context, ref string, opts ImagePullOption
 	return resp.Body, nil
 }
 
+// ImagePush pushes the image ref (a familiar name with its tag) and returns
+// the JSON message stream of the push, which the caller closes.
+func (c *Client) ImagePush(ctx context.Context, ref string) (io.ReadCloser, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if t, ok := named.(reference.Tagged); ok {
+		q.Set("tag", t.Tag())
+	}
+	name := reference.FamiliarName(named)
+	resp, err := c.request(ctx, http.MethodPost, "/images/"+name+"/push", q, nil, http.Header{"X-Registry-Auth": {"e30="}})
+	if err != nil {
+		drain(resp)
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
 // apiTag is the tag (or digest) query parameter for a reference.
 func apiTag(ref reference.Named) string {
 	if d, ok := ref.(reference.Digested); ok {

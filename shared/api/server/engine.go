@@ -52,6 +52,7 @@ type api interface {
 	ImageTag(ctx context.Context, name, repo, tag string) error
 	ImageRemove(ctx context.Context, name string, force, prune bool) ([]image.DeleteResponse, error)
 	ImagePull(ctx context.Context, ref string, progress engine.ProgressFunc) error
+	ImagePush(ctx context.Context, name, tag string, progress engine.ProgressFunc) error
 	ImageSave(ctx context.Context, names []string, w io.Writer) error
 	ImageLoad(ctx context.Context, r io.Reader, quiet bool, progress engine.ProgressFunc) error
 }

@@ -297,6 +297,10 @@ func (f *fakeAPI) ImageRemove(ctx context.Context, name string, force, prune boo
 	return []image.DeleteResponse{{Untagged: name}}, f.record("ImageRemove", name, force, prune)
 }
 
+func (f *fakeAPI) ImagePush(ctx context.Context, name, tag string, progress engine.ProgressFunc) error {
+	return f.record("ImagePush", name, tag)
+}
+
 func (f *fakeAPI) ImagePull(ctx context.Context, ref string, progress engine.ProgressFunc) error {
 	if err := f.record("ImagePull", ref); err != nil {
 		return err

@@ -66,6 +66,25 @@ func (h *Handler) imageCreate(ctx context.Context, w http.ResponseWriter, r *htt
 	return nil
 }
 
+// imagePush answers POST /images/{name}/push?tag= as a JSON message
+// stream, as imageCreate does for pulls.
+func (h *Handler) imagePush(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	out := stream.NewWriteFlusher(w)
+	defer out.Close()
+	w.Header().Set("Content-Type", "application/json")
+	enc := stream.NewEncoder(out)
+	if err := h.api.ImagePush(ctx, v.name, r.Form.Get("tag"), func(m jsonstream.Message) { _ = enc.Encode(m) }); err != nil {
+		if !out.Flushed() {
+			return err
+		}
+		_ = enc.Error(err)
+	}
+	return nil
+}
+
 // imageGet answers GET /images/get?names=... with a tar archive of the
 // images.
 func (h *Handler) imageGet(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {

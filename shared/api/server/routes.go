@@ -61,7 +61,7 @@ func (h *Handler) table() []route {
 		newRoute(get, "/images/{name}/json", h.imageInspect),
 		newRoute(post, "/images/load", h.imageLoad),
 		newRoute(post, "/images/create", h.imageCreate),
-		newRoute(post, "/images/{name}/push", notImplemented("POST /images/{name}/push")),
+		newRoute(post, "/images/{name}/push", h.imagePush),
 		newRoute(post, "/images/{name}/tag", h.imageTag),
 		newRoute(post, "/images/prune", notImplemented("POST /images/prune")),
 		newRoute(del, "/images/{name}", h.imageRemove),
