@@ -433,3 +433,30 @@ type NameResolver interface {
 type ResolverSetter interface {
 	SetResolver(NameResolver)
 }
+
+// RouteLister is an optional Backend capability: a backend on a machine
+// with networks of its own lists the IPv4 prefixes its routes and addresses
+// cover, so that the engine gives new networks subnets that overlap none of
+// them, as dockerd picks its default address pools.
+type RouteLister interface {
+	// Routes returns the IPv4 prefixes in use on the machine, besides the
+	// bridges the backend made for the engine's networks.
+	Routes(ctx context.Context) ([]netip.Prefix, error)
+}
+
+// VolumeSizer is an optional Backend capability: the bytes a volume's
+// files take, for `docker volume prune` and `docker system df`.
+type VolumeSizer interface {
+	// VolumeSize returns the size of volume name's content. Errors:
+	// NotFound.
+	VolumeSize(ctx context.Context, name string) (int64, error)
+}
+
+// HostPathChecker is an optional Backend capability: whether a path exists
+// on the machine, for the engine to refuse a `--mount type=bind` whose
+// source is missing when the container is created, as dockerd does (a
+// `-v /src:/dst` bind makes its missing source at Start instead).
+type HostPathChecker interface {
+	// HostPathExists reports whether path exists on the machine.
+	HostPathExists(ctx context.Context, path string) (bool, error)
+}

@@ -360,6 +360,7 @@ func (e *Engine) restore(ctx context.Context, c *Container) {
 		return
 	}
 	c.proc = proc
+	e.restoreNetwork(c)
 	go e.monitor(c, proc)
 }
 

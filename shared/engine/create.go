@@ -37,6 +37,9 @@ func (e *Engine) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 	if err := verifyNetworking(opts.Networking); err != nil {
 		return container.CreateResponse{Warnings: warnings}, err
 	}
+	if err := verifyPortBindings(hc.PortBindings); err != nil {
+		return container.CreateResponse{Warnings: warnings}, err
+	}
 	if hc.NetworkMode == "" {
 		hc.NetworkMode = "default"
 	}
@@ -128,23 +131,31 @@ func (e *Engine) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 			return container.CreateResponse{Warnings: warnings}, err
 		}
 	default:
-		n, ok := e.networks.network(mode)
-		if !ok {
-			e.releaseName(name)
-			return container.CreateResponse{Warnings: warnings}, backend.Errorf(backend.NotFound, "network %s not found", mode)
+		// As dockerd, a missing network fails the start, not the create.
+		if n, ok := e.networks.network(mode); ok {
+			mode = n.Name
 		}
-		rec.Networks[n.Name] = &endpointRecord{}
+		rec.Networks[mode] = &endpointRecord{}
 	}
 	if opts.Networking != nil {
 		for netName, es := range opts.Networking.EndpointsConfig {
 			ep := rec.Networks[netName]
-			if ep == nil {
+			if n, ok := e.networks.network(netName); ok && ep == nil {
+				ep = rec.Networks[n.Name]
+			}
+			if ep == nil || es == nil {
 				continue
 			}
-			if es != nil {
-				ep.Aliases = es.Aliases
+			ep.Aliases = es.Aliases
+			ep.Links = es.Links
+			if es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+				ep.IPv4Address = es.IPAMConfig.IPv4Address.String()
 			}
 		}
+	}
+	if err := e.registerLinks(name, hc); err != nil {
+		e.releaseName(name)
+		return container.CreateResponse{Warnings: warnings}, err
 	}
 	for n, ep := range rec.Networks {
 		if nr, ok := e.networks.network(n); ok {

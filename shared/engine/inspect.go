@@ -188,7 +188,7 @@ func (e *Engine) summary(ctx context.Context, c *Container, opts ListOptions, f 
 		ImageID: c.Image,
 		Command: cmd,
 		Created: c.Created.Unix(),
-		Ports:   []container.PortSummary{},
+		Ports:   e.portSummary(c),
 		Labels:  c.Config.Labels,
 		State:   container.ContainerState(c.stateString()),
 		Status:  c.statusString(now),
@@ -207,7 +207,7 @@ func (e *Engine) summary(ctx context.Context, c *Container, opts ListOptions, f 
 
 // containerNames lists a container's names: its own and its link aliases.
 func (e *Engine) containerNames(c *Container) []string {
-	return []string{c.Name}
+	return append([]string{c.Name}, e.linkNames(c)...)
 }
 
 // matchRegexps reports whether one of the patterns (dockerd treats filter
@@ -354,7 +354,7 @@ func (e *Engine) ContainerInspect(ctx context.Context, name string, size bool) (
 		out.SizeRw, out.SizeRootFs = &rw, &rootfs
 	}
 	ns := &wire.NetworkSettings{
-		Ports:    network.PortMap{},
+		Ports:    e.portMap(c),
 		Networks: e.endpointsAPI(c),
 	}
 	if c.State.Running && c.State.Pid != 0 {

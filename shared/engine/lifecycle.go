@@ -92,6 +92,7 @@ func (e *Engine) start(ctx context.Context, c *Container, resetRestart bool) (er
 	c.proc = proc
 	c.setRunning(proc.Pid(), e.now())
 	c.HasBeenStartedBefore = true
+	e.saveSandbox(c)
 	e.checkpoint(c)
 	e.containerEvent(c, "start", nil)
 	go e.monitor(c, proc)
@@ -106,6 +107,9 @@ func (e *Engine) startError(c *Container, err error) error {
 		c.State.ExitCode = xe.ExitCode()
 		msg := "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: " + xe.Error() + ": unknown"
 		return backend.Errorf(backend.InvalidParameter, "%s", msg)
+	}
+	if perr := e.portError(c, err); perr != nil {
+		return perr
 	}
 	if backend.CodeOf(err) != backend.Internal {
 		return err

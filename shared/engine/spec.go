@@ -112,7 +112,7 @@ func (e *Engine) buildSpec(c *Container, netSpec backend.NetworkSpec) *backend.S
 	spec := &backend.Spec{
 		Process: backend.ProcessSpec{
 			Args: args,
-			Env:  containerEnv(c, nil),
+			Env:  containerEnv(c, e.linkEnvOf(c)),
 			Cwd:  c.Config.WorkingDir,
 			User: c.Config.User,
 			Tty:  c.Config.Tty,
@@ -140,17 +140,7 @@ func (e *Engine) buildSpec(c *Container, netSpec backend.NetworkSpec) *backend.S
 	if hc.ConsoleSize[0] > 0 || hc.ConsoleSize[1] > 0 {
 		spec.Process.ConsoleSize = [2]uint{hc.ConsoleSize[0], hc.ConsoleSize[1]}
 	}
-	if netSpec.Mode != "host" && netSpec.Mode != "container" {
-		ip := ""
-		if len(netSpec.Endpoints) > 0 {
-			ip = netSpec.Endpoints[0].Address.Addr().String()
-		}
-		spec.Files = map[string][]byte{
-			"/etc/hostname":    []byte(c.Config.Hostname + "\n"),
-			"/etc/hosts":       hostsFile(nil, ip, c.Config.Hostname, c.Config.Domainname),
-			"/etc/resolv.conf": resolvConf(e.desc.ResolvConf),
-		}
-	}
+	spec.Files = e.sandboxFiles(c, netSpec)
 	for _, m := range c.MountPoints {
 		spec.Mounts = append(spec.Mounts, backend.Mount{
 			Type:        m.Type,

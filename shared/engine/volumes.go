@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/mount"
 
+	"github.com/twinbox-dev/twinbox/shared/api/wire"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
@@ -65,9 +68,13 @@ func (e *Engine) volume(name string) (*volumeRecord, error) {
 }
 
 // createVolume makes a volume or returns the existing one of that name.
+// Errors: InvalidParameter with dockerd's texts for a bad name or driver.
 func (e *Engine) createVolume(ctx context.Context, name string, anonymous bool, labels, options map[string]string) (*volumeRecord, error) {
 	if v, err := e.volume(name); err == nil {
 		return v, nil
+	}
+	if len(name) == 1 {
+		return nil, backend.Errorf(backend.InvalidParameter, "create %s: volume name is too short, names should be at least two alphanumeric characters", name)
 	}
 	if !validVolumeName.MatchString(name) {
 		return nil, backend.Errorf(backend.InvalidParameter, "create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path", name, name)
@@ -76,8 +83,11 @@ func (e *Engine) createVolume(ctx context.Context, name string, anonymous bool, 
 	if err != nil && !backend.IsConflict(err) {
 		return nil, err
 	}
-	if labels == nil {
-		labels = map[string]string{}
+	if len(labels) == 0 {
+		labels = nil
+	}
+	if len(options) == 0 {
+		options = nil
 	}
 	v := &volumeRecord{Name: name, Driver: "local", Mountpoint: mp, CreatedAt: e.now().UTC().Truncate(time.Second),
 		Labels: labels, Options: options, Anonymous: anonymous}
@@ -174,6 +184,11 @@ func (e *Engine) setupMounts(ctx context.Context, c *Container, img *imageRecord
 		case mount.TypeBind:
 			m.Source = mt.Source
 			m.Propagation = "rprivate"
+			if hc, ok := e.b.(backend.HostPathChecker); ok {
+				if exists, err := hc.HostPathExists(ctx, mt.Source); err == nil && !exists {
+					return backend.Errorf(backend.InvalidParameter, "invalid mount config for type \"bind\": bind source path does not exist: %s", mt.Source)
+				}
+			}
 		case mount.TypeVolume:
 			m.Name = mt.Source
 			m.Driver = "local"
@@ -288,4 +303,163 @@ func (e *Engine) removeMountPoints(c *Container, removeVolumes bool) {
 			e.logf("remove volume %s: %v", m.Name, err)
 		}
 	}
+}
+
+// volumeAPI is a volume as the API shows it.
+func volumeAPI(v *volumeRecord) *wire.Volume {
+	return &wire.Volume{
+		CreatedAt:  v.CreatedAt.Format(time.RFC3339),
+		Driver:     v.Driver,
+		Labels:     v.Labels,
+		Mountpoint: v.Mountpoint,
+		Name:       v.Name,
+		Options:    v.Options,
+		Scope:      "local",
+	}
+}
+
+// allVolumes returns every volume record, sorted by name.
+func (e *Engine) allVolumes() ([]*volumeRecord, error) {
+	names, err := e.store.Keys("volumes")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*volumeRecord, 0, len(names))
+	for _, n := range names {
+		if v, err := e.volume(n); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+var volumeListFilters = map[string]bool{"dangling": true, "name": true, "driver": true, "label": true}
+
+// Volumes answers GET /volumes: the volumes matching the filters (dangling,
+// name, driver, label), sorted by name.
+func (e *Engine) Volumes(ctx context.Context, f Filters) (wire.VolumeListResponse, error) {
+	for k := range f {
+		if !volumeListFilters[k] {
+			return wire.VolumeListResponse{}, invalidFilter(k)
+		}
+	}
+	dangling, hasDangling, err := danglingFilter(f)
+	if err != nil {
+		return wire.VolumeListResponse{}, err
+	}
+	vols, err := e.allVolumes()
+	if err != nil {
+		return wire.VolumeListResponse{}, err
+	}
+	var out []*wire.Volume
+	for _, v := range vols {
+		if len(f["driver"]) > 0 && !slices.Contains(f["driver"], v.Driver) {
+			continue
+		}
+		if len(f["name"]) > 0 && !matchRegexps(f["name"], v.Name) {
+			continue
+		}
+		if !matchLabels(f["label"], v.Labels) {
+			continue
+		}
+		if hasDangling && (len(e.volumeUsers(v.Name)) == 0) != dangling {
+			continue
+		}
+		out = append(out, volumeAPI(v))
+	}
+	return wire.VolumeListResponse{Volumes: out}, nil
+}
+
+// danglingFilter reads the dangling filter of volume lists. Errors:
+// InvalidParameter "Invalid filter 'dangling=[x]'".
+func danglingFilter(f Filters) (dangling, set bool, err error) {
+	vs := f["dangling"]
+	if len(vs) == 0 {
+		return false, false, nil
+	}
+	switch {
+	case slices.Contains(vs, "true") || slices.Contains(vs, "1"):
+		return true, true, nil
+	case slices.Contains(vs, "false") || slices.Contains(vs, "0"):
+		return false, true, nil
+	}
+	return false, false, backend.Errorf(backend.InvalidParameter, "Invalid filter 'dangling=%s'", vs)
+}
+
+// VolumeInspect answers GET /volumes/{name}. Errors: NotFound "get X: no
+// such volume".
+func (e *Engine) VolumeInspect(ctx context.Context, name string) (*wire.Volume, error) {
+	v, err := e.volume(name)
+	if err != nil {
+		return nil, err
+	}
+	return volumeAPI(v), nil
+}
+
+// VolumeCreate answers POST /volumes/create: it makes a local volume, or
+// returns the existing one of that name; an empty name gets a random one.
+func (e *Engine) VolumeCreate(ctx context.Context, req wire.VolumeCreateRequest) (*wire.Volume, error) {
+	name := req.Name
+	if name == "" {
+		name = e.newID()
+	}
+	if req.Driver != "" && req.Driver != "local" {
+		return nil, backend.Errorf(backend.NotFound, "create %s: error looking up volume plugin %s: plugin %q not found", name, req.Driver, req.Driver)
+	}
+	v, err := e.createVolume(ctx, name, false, req.Labels, req.DriverOpts)
+	if err != nil {
+		return nil, err
+	}
+	return volumeAPI(v), nil
+}
+
+// VolumeRemove answers DELETE /volumes/{name}. Errors: NotFound (none with
+// force); Conflict "remove X: volume is in use - [IDs]".
+func (e *Engine) VolumeRemove(ctx context.Context, name string, force bool) error {
+	err := e.removeVolume(ctx, name, force)
+	if force && backend.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+var volumePruneFilters = map[string]bool{"label": true, "label!": true}
+
+// VolumesPrune answers POST /volumes/prune: it removes the local volumes no
+// container uses and that were made without driver options.
+func (e *Engine) VolumesPrune(ctx context.Context, f Filters) (wire.VolumesPruneReport, error) {
+	for k := range f {
+		if !volumePruneFilters[k] {
+			return wire.VolumesPruneReport{}, invalidFilter(k)
+		}
+	}
+	vols, err := e.allVolumes()
+	if err != nil {
+		return wire.VolumesPruneReport{}, err
+	}
+	rep := wire.VolumesPruneReport{VolumesDeleted: []string{}}
+	for _, v := range vols {
+		if len(v.Options) > 0 || len(e.volumeUsers(v.Name)) > 0 || !matchLabels(f["label"], v.Labels) ||
+			(len(f["label!"]) > 0 && matchLabels(f["label!"], v.Labels)) {
+			continue
+		}
+		size := e.volumeSize(ctx, v.Name)
+		if err := e.removeVolume(ctx, v.Name, false); err != nil {
+			continue
+		}
+		rep.VolumesDeleted = append(rep.VolumesDeleted, v.Name)
+		rep.SpaceReclaimed += uint64(size)
+	}
+	e.events.publish(e.now(), "volume", "prune", "", map[string]string{"reclaimed": strconv.FormatUint(rep.SpaceReclaimed, 10)})
+	return rep, nil
+}
+
+// volumeSize is the bytes a volume holds, when the backend can tell.
+func (e *Engine) volumeSize(ctx context.Context, name string) int64 {
+	if s, ok := e.b.(backend.VolumeSizer); ok {
+		if n, err := s.VolumeSize(ctx, name); err == nil {
+			return n
+		}
+	}
+	return 0
 }
