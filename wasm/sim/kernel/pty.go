@@ -112,6 +112,14 @@ func (t *PTY) Resize(rows, cols int) {
 	}
 }
 
+// Raw reports whether the line discipline is off (see SetRaw), as a
+// terminal's settings tell whether a program has taken it over.
+func (t *PTY) Raw() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.raw
+}
+
 // SetRaw switches the line discipline off (raw) or on and returns the
 // previous setting. Input not yet read stays; a partial line is kept.
 func (t *PTY) SetRaw(raw bool) (was bool) {
