@@ -1,0 +1,111 @@
+package machine
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/twinbox-dev/twinbox/shared/engine"
+)
+
+// BenchmarkRunDiffCommit is issue 2's cycle through the engine on the
+// simulator: run `sh -c 'touch /a'`, docker diff, docker commit.
+func BenchmarkRunDiffCommit(b *testing.B) {
+	ctx := context.Background()
+	m, err := New(ctx, Options{Preload: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	e := m.Engine
+	for b.Loop() {
+		c, err := e.ContainerCreate(ctx, engine.CreateOptions{Config: &container.Config{Image: "busybox", Cmd: []string{"sh", "-c", "touch /a"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, _ := e.ContainerWait(ctx, c.ID, container.WaitConditionNextExit)
+		if err := e.ContainerStart(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+		<-w
+		if ch, err := e.ContainerChanges(ctx, c.ID); err != nil || len(ch) != 1 {
+			b.Fatalf("diff: %v %v", ch, err)
+		}
+		if _, err := e.Commit(ctx, c.ID, engine.CommitOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDiff10k is `docker diff` of a container with 10,000 added files.
+func BenchmarkDiff10k(b *testing.B) {
+	ctx := context.Background()
+	m, err := New(ctx, Options{Preload: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	e := m.Engine
+	c, err := e.ContainerCreate(ctx, engine.CreateOptions{Config: &container.Config{Image: "busybox", Cmd: []string{"true"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "many/", Typeflag: tar.TypeDir, Mode: 0o755})
+	for i := 0; i < 10000; i++ {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("many/f%05d", i), Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
+		tw.Write([]byte("x"))
+	}
+	tw.Close()
+	if err := e.ContainerExtractToDir(ctx, c.ID, "/", false, false, &buf); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		ch, err := e.ContainerChanges(ctx, c.ID)
+		if err != nil || len(ch) != 10001 {
+			b.Fatalf("diff: %d changes, %v", len(ch), err)
+		}
+	}
+}
+
+// BenchmarkIdleExitedContainer reports the memory one exited container
+// costs the engine and the simulator together (its files are a few bytes).
+func BenchmarkIdleExitedContainer(b *testing.B) {
+	ctx := context.Background()
+	m, err := New(ctx, Options{Preload: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	e := m.Engine
+	const n = 200
+	run := func() {
+		c, err := e.ContainerCreate(ctx, engine.CreateOptions{Config: &container.Config{Image: "busybox", Cmd: []string{"sh", "-c", "echo hi > /a"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, _ := e.ContainerWait(ctx, c.ID, container.WaitConditionNextExit)
+		if err := e.ContainerStart(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+		<-w
+	}
+	run() // warm up
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < n; i++ {
+			run()
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/container")
+	}
+}
