@@ -17,7 +17,7 @@ const defaultSocket = "/run/twinbox/twinbox.sock"
 // Without -H or DOCKER_HOST it talks to the native engine at
 // defaultSocket, starting it first when it does not run (as root).
 func cliMain(args []string) int {
-	if !hasHostFlag(args) && os.Getenv("DOCKER_HOST") == "" {
+	if needsEngine(args) && !hasHostFlag(args) && os.Getenv("DOCKER_HOST") == "" {
 		ensureDaemon(defaultSocket)
 	}
 	sigs := make(chan os.Signal, 4)
@@ -41,6 +41,21 @@ func cliMain(args []string) int {
 		Getenv:      os.Getenv,
 		Signals:     fwd,
 	})
+}
+
+// needsEngine reports whether a command line talks to an engine at all:
+// `docker`, `docker --version` and help print without one, as docker's do.
+func needsEngine(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-v", "--version", "-h", "--help", "help":
+			return false
+		}
+		if len(a) > 0 && a[0] != '-' {
+			return true // a command
+		}
+	}
+	return false
 }
 
 // hasHostFlag reports whether the command line names an engine itself.

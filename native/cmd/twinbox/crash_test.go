@@ -23,7 +23,7 @@ type crashDaemon struct {
 	log                     bytes.Buffer
 }
 
-func (d *crashDaemon) start(t *testing.T) {
+func (d *crashDaemon) start(t testing.TB) {
 	t.Helper()
 	d.log.Reset()
 	d.cmd = exec.Command(d.bin, "daemon", "--backend", "native", "--host", "unix://"+d.sock, "--root", d.root, "--bridge", d.bridge)
