@@ -211,43 +211,66 @@ func parseUntil(v string, now time.Time) (time.Time, error) {
 	return time.Time{}, backend.Errorf(backend.InvalidParameter, "failed to parse value as time or duration: %q", v)
 }
 
-// ContainerStats answers GET /containers/{name}/stats: one sample, or a
-// sample a second while stream is set, until ctx is done or the container
-// stops. Each sample carries the previous one's CPU figures, as dockerd's.
-func (e *Engine) ContainerStats(ctx context.Context, name string, stream bool) (<-chan container.StatsResponse, error) {
+// StatsOptions are the parameters of ContainerStats.
+type StatsOptions struct {
+	// Stream sends a sample a second until ctx is done or the container is
+	// removed; without it one sample is sent.
+	Stream bool
+	// OneShot, without Stream, sends the first sample at once instead of
+	// waiting a second for one whose CPU figures can be compared (API 1.41).
+	OneShot bool
+}
+
+// ContainerStats answers GET /containers/{name}/stats, as dockerd 20.10's
+// stats collector: each sample carries the previous one's CPU figures; a
+// container that is not running gives samples with only its name and ID
+// (at once, without Stream). Errors: NotFound for no such container.
+func (e *Engine) ContainerStats(ctx context.Context, name string, opts StatsOptions) (<-chan container.StatsResponse, error) {
 	c, err := e.getContainer(name)
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan container.StatsResponse)
+	out := make(chan container.StatsResponse, 1)
+	c.mu.Lock()
+	running, cname, id := c.State.Running, c.Name, c.ID
+	c.mu.Unlock()
+	if !running && !opts.Stream {
+		out <- container.StatsResponse{ID: id, Name: cname}
+		close(out)
+		return out, nil
+	}
 	go func() {
 		defer close(out)
 		var prev container.StatsResponse
-		for i := 0; ; i++ {
+		skip := !opts.Stream && !opts.OneShot
+		for {
+			if _, err := e.getContainer(id); err != nil {
+				return // removed
+			}
 			c.mu.Lock()
-			running := c.State.Running
-			cname, id := c.Name, c.ID
+			running, cname := c.State.Running, c.Name
 			c.mu.Unlock()
-			cur := container.StatsResponse{ID: id, Name: cname, OSType: "linux", Read: e.now()}
+			cur := container.StatsResponse{ID: id, Name: cname}
 			if running {
+				cur.OSType = "linux"
+				cur.Read = e.now()
 				if s, err := e.b.Stats(ctx, id); err == nil {
 					cur = statsResponse(cur, s)
 				}
+				cur.PreRead = prev.Read
+				cur.PreCPUStats = prev.CPUStats
 			}
-			cur.PreRead = prev.Read
-			cur.PreCPUStats = prev.CPUStats
-			// Without a stream dockerd still waits for a second sample, so
-			// that the CPU percentage has something to compare with.
-			if i > 0 || stream || !running {
+			if !skip {
 				select {
 				case out <- cur:
 				case <-ctx.Done():
 					return
 				}
-				if !stream || !running {
+				if !opts.Stream {
 					return
 				}
 			}
+			skip = false
 			prev = cur
 			select {
 			case <-ctx.Done():

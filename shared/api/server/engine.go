@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/system"
 
 	"github.com/twinbox-dev/twinbox/shared/api/wire"
@@ -39,6 +40,11 @@ type api interface {
 	ContainerAttach(ctx context.Context, name string, opts engine.AttachOptions) error
 	ContainerResize(ctx context.Context, name string, height, width uint) error
 	ContainerExport(ctx context.Context, name string, w io.Writer) error
+	ContainerStats(ctx context.Context, name string, opts engine.StatsOptions) (<-chan container.StatsResponse, error)
+	ContainerStatPath(ctx context.Context, name, p string) (*container.PathStat, error)
+	ContainerArchive(ctx context.Context, name, p string) (io.ReadCloser, *container.PathStat, error)
+	ContainerExtractToDir(ctx context.Context, name, p string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error
+	ContainersPrune(ctx context.Context, f engine.Filters) (container.PruneReport, error)
 
 	ExecCreate(ctx context.Context, name string, req *container.ExecCreateRequest) (string, error)
 	ExecStart(ctx context.Context, id string, opts engine.ExecStartOptions) error
@@ -55,6 +61,21 @@ type api interface {
 	ImagePush(ctx context.Context, name, tag string, progress engine.ProgressFunc) error
 	ImageSave(ctx context.Context, names []string, w io.Writer) error
 	ImageLoad(ctx context.Context, r io.Reader, quiet bool, progress engine.ProgressFunc) error
+	ImagesPrune(ctx context.Context, f engine.Filters) (image.PruneReport, error)
+
+	Networks(ctx context.Context, f engine.Filters) ([]wire.Network, error)
+	NetworkInspect(ctx context.Context, term string) (wire.Network, error)
+	NetworkCreate(ctx context.Context, req wire.NetworkCreateRequest) (wire.NetworkCreateResponse, error)
+	NetworkConnect(ctx context.Context, term, name string, es *network.EndpointSettings) error
+	NetworkDisconnect(ctx context.Context, term, name string, force bool) error
+	NetworkRemove(ctx context.Context, term string) error
+	NetworksPrune(ctx context.Context, f engine.Filters) (wire.NetworksPruneReport, error)
+
+	Volumes(ctx context.Context, f engine.Filters) (wire.VolumeListResponse, error)
+	VolumeInspect(ctx context.Context, name string) (*wire.Volume, error)
+	VolumeCreate(ctx context.Context, req wire.VolumeCreateRequest) (*wire.Volume, error)
+	VolumeRemove(ctx context.Context, name string, force bool) error
+	VolumesPrune(ctx context.Context, f engine.Filters) (wire.VolumesPruneReport, error)
 }
 
 var _ api = (*engine.Engine)(nil)

@@ -3,11 +3,10 @@ package server
 import "net/http"
 
 // table is the routing table, in dockerd 20.10's order (container, image,
-// system, build routers): the first route that matches wins. Patterns have
+// system, volume, build and network routers): the first route that matches wins. Patterns have
 // at most one variable, which matches any text, slashes included.
 //
-// Networks, volumes, swarm, plugins and the distribution routes are not
-// served yet; their paths answer 404 "page not found", and 501 where a
+// Swarm, plugins, sessions and the distribution routes are not served; their paths answer 404 "page not found", and 501 where a
 // route is listed with notImplemented.
 func (h *Handler) table() []route {
 	const (
@@ -20,17 +19,17 @@ func (h *Handler) table() []route {
 	)
 	return []route{
 		// Containers.
-		newRoute(head, "/containers/{name}/archive", notImplemented("HEAD /containers/{name}/archive")),
+		newRoute(head, "/containers/{name}/archive", h.containerArchiveHead),
 		newRoute(get, "/containers/json", h.containerList),
 		newRoute(get, "/containers/{name}/export", h.containerExport),
 		newRoute(get, "/containers/{name}/changes", h.containerChanges),
 		newRoute(get, "/containers/{name}/json", h.containerInspect),
 		newRoute(get, "/containers/{name}/top", h.containerTop),
 		newRoute(get, "/containers/{name}/logs", h.containerLogs),
-		newRoute(get, "/containers/{name}/stats", notImplemented("GET /containers/{name}/stats")),
+		newRoute(get, "/containers/{name}/stats", h.containerStats),
 		newRoute(get, "/containers/{name}/attach/ws", notImplemented("GET /containers/{name}/attach/ws")),
 		newRoute(get, "/exec/{id}/json", h.execInspect),
-		newRoute(get, "/containers/{name}/archive", notImplemented("GET /containers/{name}/archive")),
+		newRoute(get, "/containers/{name}/archive", h.containerArchiveGet),
 		newRoute(post, "/containers/create", h.containerCreate),
 		newRoute(post, "/containers/{name}/kill", h.containerKill),
 		newRoute(post, "/containers/{name}/pause", h.containerPause),
@@ -47,9 +46,9 @@ func (h *Handler) table() []route {
 		newRoute(post, "/exec/{name}/resize", h.execResize),
 		newRoute(post, "/containers/{name}/rename", h.containerRename),
 		newRoute(post, "/containers/{name}/update", notImplemented("POST /containers/{name}/update")),
-		newRoute(post, "/containers/prune", notImplemented("POST /containers/prune")),
+		newRoute(post, "/containers/prune", h.containersPrune),
 		newRoute(post, "/commit", h.commit),
-		newRoute(put, "/containers/{name}/archive", notImplemented("PUT /containers/{name}/archive")),
+		newRoute(put, "/containers/{name}/archive", h.containerArchivePut),
 		newRoute(del, "/containers/{name}", h.containerRemove),
 
 		// Images.
@@ -63,7 +62,7 @@ func (h *Handler) table() []route {
 		newRoute(post, "/images/create", h.imageCreate),
 		newRoute(post, "/images/{name}/push", h.imagePush),
 		newRoute(post, "/images/{name}/tag", h.imageTag),
-		newRoute(post, "/images/prune", notImplemented("POST /images/prune")),
+		newRoute(post, "/images/prune", h.imagesPrune),
 		newRoute(del, "/images/{name}", h.imageRemove),
 
 		// System.
@@ -76,9 +75,26 @@ func (h *Handler) table() []route {
 		newRoute(get, "/system/df", notImplemented("GET /system/df")),
 		newRoute(post, "/auth", notImplemented("POST /auth")),
 
+		// Volumes.
+		newRoute(get, "/volumes", h.volumeList),
+		newRoute(get, "/volumes/{name}", h.volumeInspect),
+		newRoute(post, "/volumes/create", h.volumeCreate),
+		newRoute(post, "/volumes/prune", h.volumesPrune),
+		newRoute(del, "/volumes/{name}", h.volumeRemove),
+
 		// Build.
 		newRoute(post, "/build", h.build),
 		newRoute(post, "/build/prune", notImplemented("POST /build/prune")),
 		newRoute(post, "/build/cancel", notImplemented("POST /build/cancel")),
+
+		// Networks, whose router dockerd adds last.
+		newRoute(get, "/networks", h.networkList),
+		newRoute(get, "/networks/", h.networkList),
+		newRoute(get, "/networks/{id}", h.networkInspect),
+		newRoute(post, "/networks/create", h.networkCreate),
+		newRoute(post, "/networks/{id}/connect", h.networkConnect),
+		newRoute(post, "/networks/{id}/disconnect", h.networkDisconnect),
+		newRoute(post, "/networks/prune", h.networksPrune),
+		newRoute(del, "/networks/{id}", h.networkRemove),
 	}
 }

@@ -137,7 +137,6 @@ func TestContainerRoutes(t *testing.T) {
 			wantBody: `{"Id":"sha256:abc"}` + "\n"},
 		{name: "commit pause=0", method: "POST", path: "/v1.41/commit?container=web&pause=0", wantStatus: 201,
 			wantCall: `Commit("web", {"Repo":"","Tag":"","Comment":"","Author":"","Pause":false,"Changes":null,"Config":null})`},
-		{name: "stats not implemented", method: "GET", path: "/v1.41/containers/web/stats", wantStatus: 501},
 		{name: "copy removed", method: "POST", path: "/v1.41/containers/web/copy", wantStatus: 404, wantBody: ""},
 		{name: "exec create", method: "POST", path: "/v1.41/containers/web/exec", body: `{"Cmd":["ls"],"AttachStdout":true}`, wantStatus: 201,
 			wantCall: `ExecCreate("web", {"User":"","Privileged":false,"Tty":false,"AttachStdin":false,"AttachStderr":false,"AttachStdout":true,"DetachKeys":"","Env":null,"WorkingDir":"","Cmd":["ls"]})`,
