@@ -16,7 +16,10 @@ import (
 const banner = "\n\nBusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) built-in shell (ash)\n" +
 	"Enter 'help' for a list of built-in commands.\n\n"
 
-var errInterrupted = errors.New("interrupted")
+var (
+	errInterrupted = errors.New("interrupted")
+	errResized     = errors.New("terminal resized")
+)
 
 // lineReader reads lines from the terminal, one read(2) at a time and only
 // when asked, so that commands the shell runs read their own input. A ^C
@@ -33,7 +36,7 @@ type readResult struct {
 	err error
 }
 
-func (l *lineReader) next(ctx context.Context, intr <-chan backend.Signal) (string, error) {
+func (l *lineReader) next(ctx context.Context, intr, winch <-chan backend.Signal) (string, error) {
 	for {
 		if i := strings.IndexByte(string(l.pending), '\n'); i >= 0 {
 			line := string(l.pending[:i+1])
@@ -53,6 +56,8 @@ func (l *lineReader) next(ctx context.Context, intr <-chan backend.Signal) (stri
 			return "", ctx.Err()
 		case <-intr:
 			return "", errInterrupted
+		case <-winch:
+			return "", errResized
 		case res := <-l.result:
 			l.reading = false
 			l.pending = append(l.pending, res.b...)
@@ -88,6 +93,10 @@ func (sh *shell) interact(ctx context.Context) int {
 	io.WriteString(stderr, banner)
 	sigs := make(chan backend.Signal, 8)
 	sh.p.Notify(sigs, backend.SIGINT)
+	// A new window size (SIGWINCH, as docker attach causes) makes ash's
+	// line editor redraw the prompt: "\r", the prompt, ESC[J.
+	winch := make(chan backend.Signal, 8)
+	sh.p.Notify(winch, backend.SIGWINCH)
 	sh.p.Ignore(backend.SIGTERM)
 	sh.p.Ignore(backend.SIGQUIT)
 	drain := func() {
@@ -111,8 +120,15 @@ func (sh *shell) interact(ctx context.Context) int {
 		if buf.Len() > 0 {
 			ps = "PS2"
 		}
+		for len(winch) > 0 {
+			<-winch
+		}
 		io.WriteString(stderr, sh.prompt(ps))
-		line, err := lines.next(ctx, sigs)
+		line, err := lines.next(ctx, sigs, winch)
+		for errors.Is(err, errResized) {
+			io.WriteString(stderr, "\r"+sh.prompt(ps)+"\x1b[J")
+			line, err = lines.next(ctx, sigs, winch)
+		}
 		if errors.Is(err, errInterrupted) {
 			buf.Reset()
 			io.WriteString(stderr, "\n")
