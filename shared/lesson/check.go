@@ -236,7 +236,7 @@ func ParseCheck(text string) (*Check, error) {
 		}
 		ch.subject = args[0]
 		if len(args) > 1 {
-			if strings.Contains(f.syntax+" ", " N ") {
+			if strings.Contains(" "+f.syntax+" ", " N ") {
 				n, err := strconv.Atoi(args[1])
 				if err != nil {
 					return nil, fmt.Errorf("check %q: bad number %q", text, args[1])

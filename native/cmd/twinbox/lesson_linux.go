@@ -12,10 +12,16 @@ import (
 	"syscall"
 	"time"
 
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/twinbox-dev/twinbox/native/network"
 	"github.com/twinbox-dev/twinbox/shared/api/transport"
+	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/lesson"
 )
 
@@ -34,6 +40,11 @@ func openNative(ctx context.Context, self, base string) (lesson.Target, error) {
 	bridge := fmt.Sprintf("tbl%d-%d", os.Getpid()%100000, nativeDaemons.Add(1))
 	log, err := os.Create(filepath.Join(dir, "daemon.log"))
 	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := ensureBridge(bridge); err != nil {
+		log.Close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -84,6 +95,56 @@ func openNative(ctx context.Context, self, base string) (lesson.Target, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// ensureBridge makes the lesson daemon's bridge beforehand, on a free
+// 10.x.y.0/24, when the engine could not find a subnet of its own: the
+// machine's 172.17-31 ranges are all taken (other engines on a shared
+// test machine). The engine reuses a bridge that has an address, and the
+// runner removes it at the end as always.
+func ensureBridge(bridge string) error {
+	if _, err := network.FreeSubnet(bridge); err == nil {
+		return nil
+	}
+	var taken []netip.Prefix
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return err
+	}
+	for _, r := range routes {
+		if r.Dst != nil && ipPrefix(r.Dst).Bits() > 0 { // not the default route
+			taken = append(taken, ipPrefix(r.Dst))
+		}
+	}
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		taken = append(taken, ipPrefix(a.IPNet))
+	}
+	for i := 0; i < 64*256; i++ {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(200 + i/256), byte(i % 256), 0}), 24)
+		free := true
+		for _, t := range taken {
+			free = free && !t.Overlaps(p)
+		}
+		if !free {
+			continue
+		}
+		err := network.CreateBridge(backend.Network{Bridge: bridge, Subnet: p, Gateway: p.Addr().Next(), ICC: true})
+		if err != nil {
+			return fmt.Errorf("bridge %s on %s: %w", bridge, p, err)
+		}
+		return nil
+	}
+	return errors.New("no free subnet for the lesson's bridge in 172.17-31.0.0/16 or 10.200-255.x.0/24")
+}
+
+func ipPrefix(n *net.IPNet) netip.Prefix {
+	a, _ := netip.AddrFromSlice(n.IP.To4())
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(a, ones).Masked()
 }
 
 // terminalRaw reports whether the terminal whose master is f is off
