@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -52,9 +55,17 @@ type Backend struct {
 	store  *storage.Store
 	cg     *cgroup.Manager
 	rt     *runtime.Runtime
+	fw     *network.Firewall
 
 	netMu sync.Mutex
 }
+
+var (
+	_ backend.ResolverSetter  = (*Backend)(nil)
+	_ backend.RouteLister     = (*Backend)(nil)
+	_ backend.VolumeSizer     = (*Backend)(nil)
+	_ backend.HostPathChecker = (*Backend)(nil)
+)
 
 var _ backend.Backend = (*Backend)(nil)
 
@@ -113,7 +124,16 @@ func New(opts Options) (*Backend, error) {
 	if bridge == "" {
 		bridge = network.DefaultBridge
 	}
-	return &Backend{root: st.Root(), bridge: bridge, lock: lock, store: st, cg: cg, rt: rt}, nil
+	// The daemon's packet filter rules, named after its root: the rules a
+	// crashed daemon on this root left go now, and the engine's
+	// CreateNetwork calls at its start add its bridges' again.
+	sum := sha256.Sum256([]byte(st.Root()))
+	fw, err := network.OpenFirewall(hex.EncodeToString(sum[:4]))
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("native backend: %w", err)
+	}
+	return &Backend{root: st.Root(), bridge: bridge, lock: lock, store: st, cg: cg, rt: rt, fw: fw}, nil
 }
 
 // RecordStore returns the directory-backed store for the engine's records,
@@ -125,9 +145,58 @@ func (b *Backend) RecordStore() (*store.Store, error) {
 // Root returns the backend's state folder.
 func (b *Backend) Root() string { return b.root }
 
-// Close releases the root's lock. Containers keep running; a new backend on
-// the same root restores them.
-func (b *Backend) Close() error { return b.lock.Close() }
+// Close stops the port proxies and DNS servers of running containers,
+// deletes the daemon's packet filter rules and releases the root's lock.
+// Containers keep running; a new backend on the same root restores them
+// and serves them again.
+func (b *Backend) Close() error {
+	b.rt.Close()
+	err := b.fw.Close()
+	if lerr := b.lock.Close(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+// SetResolver gives the embedded DNS servers the engine's names.
+func (b *Backend) SetResolver(r backend.NameResolver) { b.rt.Resolve = r.Resolve }
+
+// Routes lists the machine's IPv4 prefixes but the daemon's bridges'.
+func (b *Backend) Routes(ctx context.Context) ([]netip.Prefix, error) {
+	skip := map[string]bool{b.bridge: true}
+	for _, n := range b.networks() {
+		skip[n.Bridge] = true
+	}
+	return network.Routes(skip)
+}
+
+// networks returns the networks the backend realised.
+func (b *Backend) networks() []backend.Network {
+	ents, _ := os.ReadDir(filepath.Join(b.root, "networks"))
+	var out []backend.Network
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(b.root, "networks", e.Name()))
+		var n backend.Network
+		if err == nil && json.Unmarshal(data, &n) == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// VolumeSize returns the bytes a volume's files take.
+func (b *Backend) VolumeSize(ctx context.Context, name string) (int64, error) {
+	return b.store.VolumeSize(name)
+}
+
+// HostPathExists reports whether path exists on the machine.
+func (b *Backend) HostPathExists(ctx context.Context, path string) (bool, error) {
+	_, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // Describe reports facts about the machine.
 func (b *Backend) Describe(ctx context.Context) (backend.Description, error) {
@@ -350,6 +419,10 @@ func (b *Backend) CreateNetwork(ctx context.Context, n backend.Network) error {
 	if err := network.CreateBridge(n); err != nil {
 		return err
 	}
+	if err := b.fw.AddBridge(n.Bridge, n.Internal); err != nil {
+		network.RemoveBridge(n.Bridge)
+		return err
+	}
 	data, _ := json.Marshal(n)
 	return os.WriteFile(b.networkFile(n.ID), data, 0o600)
 }
@@ -367,6 +440,9 @@ func (b *Backend) RemoveNetwork(ctx context.Context, id string) error {
 	}
 	var n backend.Network
 	if err := json.Unmarshal(data, &n); err != nil {
+		return err
+	}
+	if err := b.fw.RemoveBridge(n.Bridge); err != nil {
 		return err
 	}
 	if err := network.RemoveBridge(n.Bridge); err != nil && !backend.IsNotFound(err) {

@@ -21,9 +21,13 @@ import (
 // docker0.
 const DefaultBridge = "twinbox0"
 
+// noICC is the alias of the bridge of a network whose containers may not
+// reach each other (com.docker.network.bridge.enable_icc=false).
+const noICC = "twinbox:icc=false"
+
 // FreeSubnet returns the bridge's subnet when bridge exists with an
-// address, else the first 172.17-31.0.0/16 range no host route or address
-// overlaps (as dockerd picks docker0's).
+// address, else the first of dockerd's default pools no host route or
+// address overlaps (as dockerd picks docker0's).
 func FreeSubnet(bridge string) (netip.Prefix, error) {
 	if l, err := netlink.LinkByName(bridge); err == nil {
 		addrs, err := netlink.AddrList(l, netlink.FAMILY_V4)
@@ -37,8 +41,16 @@ func FreeSubnet(bridge string) (netip.Prefix, error) {
 	if err != nil {
 		return netip.Prefix{}, err
 	}
+	// dockerd's default address pools: 172.17-31.0.0/16, then
+	// 192.168.0-240.0/20.
+	var pools []netip.Prefix
 	for b := 17; b <= 31; b++ {
-		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{172, byte(b), 0, 0}), 16)
+		pools = append(pools, netip.PrefixFrom(netip.AddrFrom4([4]byte{172, byte(b), 0, 0}), 16))
+	}
+	for c := 0; c < 256; c += 16 {
+		pools = append(pools, netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 168, byte(c), 0}), 20))
+	}
+	for _, p := range pools {
 		free := true
 		for _, t := range taken {
 			free = free && !t.Overlaps(p)
@@ -47,7 +59,7 @@ func FreeSubnet(bridge string) (netip.Prefix, error) {
 			return p, nil
 		}
 	}
-	return netip.Prefix{}, errors.New("network: no free subnet in 172.17.0.0/16-172.31.0.0/16")
+	return netip.Prefix{}, errors.New("network: no free subnet in the default pools (172.17-31.0.0/16, 192.168.0-240.0/20)")
 }
 
 func usedPrefixes() ([]netip.Prefix, error) {
@@ -69,6 +81,43 @@ func usedPrefixes() ([]netip.Prefix, error) {
 		return nil, fmt.Errorf("network: addresses: %w", err)
 	}
 	for _, a := range addrs {
+		if p, ok := prefix(a.IPNet); ok {
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
+}
+
+// Routes returns the IPv4 prefixes the machine's routes and addresses
+// cover, but for those of the interfaces named in skip.
+func Routes(skip map[string]bool) ([]netip.Prefix, error) {
+	skipIdx := map[int]bool{}
+	for name := range skip {
+		if l, err := netlink.LinkByName(name); err == nil {
+			skipIdx[l.Attrs().Index] = true
+		}
+	}
+	var out []netip.Prefix
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return nil, fmt.Errorf("network: routes: %w", err)
+	}
+	for _, r := range routes {
+		if r.Dst == nil || skipIdx[r.LinkIndex] {
+			continue
+		}
+		if p, ok := prefix(r.Dst); ok && p.Bits() > 0 {
+			out = append(out, p.Masked())
+		}
+	}
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return nil, fmt.Errorf("network: addresses: %w", err)
+	}
+	for _, a := range addrs {
+		if skipIdx[a.LinkIndex] {
+			continue
+		}
 		if p, ok := prefix(a.IPNet); ok {
 			out = append(out, p.Masked())
 		}
@@ -126,6 +175,12 @@ func CreateBridge(n backend.Network) error {
 	}()
 	if err := netlink.AddrAdd(br, &netlink.Addr{IPNet: ipnet(n.Subnet, n.Gateway)}); err != nil {
 		return fmt.Errorf("network: address %s on %s: %w", n.Gateway, n.Bridge, err)
+	}
+	if !n.ICC {
+		// Read back by AddEndpoint: the kernel keeps what the bridge is.
+		if err := netlink.LinkSetAlias(br, noICC); err != nil {
+			return fmt.Errorf("network: %s: %w", n.Bridge, err)
+		}
 	}
 	if err := netlink.LinkSetUp(br); err != nil {
 		return fmt.Errorf("network: %s up: %w", n.Bridge, err)
@@ -205,6 +260,14 @@ func AddEndpoint(nsFd int, ep backend.Endpoint, defaultRoute bool) (string, erro
 			netlink.LinkDel(veth)
 		}
 	}()
+	if br.Attrs().Alias == noICC {
+		// dockerd drops such traffic with iptables; an isolated bridge
+		// port forwards only to the bridge's non-isolated ports (none but
+		// the bridge itself), before any packet filter.
+		if err := netlink.LinkSetIsolated(veth, true); err != nil {
+			return "", fmt.Errorf("network: isolate %s: %w", host, err)
+		}
+	}
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return "", fmt.Errorf("network: %s up: %w", host, err)
 	}

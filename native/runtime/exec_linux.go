@@ -231,17 +231,27 @@ func (r *Runtime) Restore(ctx context.Context, id string, stdio backend.Stdio) (
 		}
 	}
 	c := &container{id: id, pid: int(pid), endpoints: map[string]string{}}
+	var saved savedSpec
 	if data, err := os.ReadFile(filepath.Join(dir, "runtime.json")); err == nil {
-		var s savedSpec
-		if json.Unmarshal(data, &s) == nil {
-			c.caps = s.Caps
-			if s.Endpoints != nil {
-				c.endpoints = s.Endpoints
+		if json.Unmarshal(data, &saved) == nil {
+			c.caps = saved.Caps
+			if saved.Endpoints != nil {
+				c.endpoints = saved.Endpoints
 			}
 		}
 	}
 	if c.caps == nil {
 		c.caps = defaultCaps
+	}
+	if len(saved.Ports) > 0 || saved.DNS {
+		// The proxies and DNS server ended with the previous daemon.
+		if ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", pid)); err == nil {
+			c.services, err = r.startServices(id, int(ns.Fd()), saved.Ports, saved.DNS)
+			ns.Close()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "twinbox: restore %s: %v\n", id, err)
+			}
+		}
 	}
 	if g, err := r.cg.Load(id); err == nil {
 		c.group = g

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,9 @@ type Runtime struct {
 	// Exe is the binary re-executed for monitors and inits; its main must
 	// call Init first. Default /proc/self/exe.
 	Exe string
+	// Resolve answers the embedded DNS server's queries of container id
+	// (see backend.NameResolver); nil answers nothing.
+	Resolve func(id, name string) []netip.Addr
 
 	mu   sync.Mutex
 	ctrs map[string]*container
@@ -57,6 +61,9 @@ type container struct {
 	caps      []string
 	mu        sync.Mutex
 	endpoints map[string]string // network ID → interface name inside
+	// services are what the daemon runs for the container: port proxies
+	// and the embedded DNS server, closed when it ends.
+	services []io.Closer
 }
 
 // savedSpec is what a restarted daemon needs to know of a running
@@ -64,6 +71,8 @@ type container struct {
 type savedSpec struct {
 	Caps      []string
 	Endpoints map[string]string
+	Ports     []backend.PortMapping `json:",omitempty"`
+	DNS       bool                  `json:",omitempty"`
 }
 
 func (r *Runtime) running(id string) *container {
@@ -397,6 +406,16 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	if err != nil {
 		return nil, err
 	}
+	var rs savedSpec
+	if spec.Network.Mode == "bridge" {
+		rs.Ports, rs.DNS = spec.Network.Ports, usesEmbeddedDNS(spec)
+		svcs, err := r.startServices(c.id, int(netns.Fd()), rs.Ports, rs.DNS)
+		if err != nil {
+			return nil, err
+		}
+		c.services = svcs
+		cleanup.add(closerFunc(func() error { closeAll(svcs); return nil }))
+	}
 	if master != nil {
 		cleanup.add(master)
 		defer slave.Close()
@@ -429,7 +448,8 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	unix.Close(syncFd)
 	settle(pid)
 
-	data, _ := json.Marshal(savedSpec{Caps: caps, Endpoints: c.endpoints})
+	rs.Caps, rs.Endpoints = caps, c.endpoints
+	data, _ := json.Marshal(rs)
 	os.WriteFile(filepath.Join(l.Dir, "runtime.json"), data, 0o600)
 
 	p := newProcess(pid, stdio)
@@ -464,6 +484,10 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 func (r *Runtime) release(id string, group *cgroup.Group) {
 	ch := make(chan struct{})
 	r.mu.Lock()
+	if c := r.ctrs[id]; c != nil {
+		closeAll(c.services)
+		c.services = nil
+	}
 	delete(r.ctrs, id)
 	r.gone[id] = ch
 	r.mu.Unlock()
@@ -478,6 +502,60 @@ func (r *Runtime) release(id string, group *cgroup.Group) {
 		r.mu.Unlock()
 		close(ch)
 	}()
+}
+
+// startServices starts what the daemon serves a bridged container in its
+// network namespace nsFd: a proxy per published port and, with dns, the
+// embedded DNS server. On an error nothing is left running.
+func (r *Runtime) startServices(id string, nsFd int, ports []backend.PortMapping, dns bool) ([]io.Closer, error) {
+	svcs, err := network.StartProxies(ports)
+	if err != nil {
+		return nil, err
+	}
+	if dns {
+		resolve := func(name string) []netip.Addr {
+			if r.Resolve == nil {
+				return nil
+			}
+			return r.Resolve(id, name)
+		}
+		srv, err := network.StartDNS(nsFd, resolve)
+		if err != nil {
+			closeAll(svcs)
+			return nil, err
+		}
+		svcs = append(svcs, srv)
+	}
+	return svcs, nil
+}
+
+// usesEmbeddedDNS reports whether the container's resolv.conf names the
+// embedded DNS server, as the engine writes it for user-defined networks.
+func usesEmbeddedDNS(spec *backend.Spec) bool {
+	for _, l := range strings.Split(string(spec.Files["/etc/resolv.conf"]), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "nameserver" && f[1] == "127.0.0.11" {
+			return true
+		}
+	}
+	return false
+}
+
+func closeAll(cs []io.Closer) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// Close stops what the daemon serves running containers (proxies, DNS
+// servers); the containers run on, and a new Runtime's Restore serves
+// them again.
+func (r *Runtime) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.ctrs {
+		closeAll(c.services)
+		c.services = nil
+	}
 }
 
 // Forget waits until nothing of container id's last run remains (its

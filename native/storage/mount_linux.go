@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -201,6 +202,45 @@ func (s *Store) RemoveVolume(name string) error {
 		return backend.Errorf(backend.NotFound, "get %s: no such volume", name)
 	}
 	return removeAll(dir)
+}
+
+// VolumeSize returns the size of a volume's content as dockerd's
+// directory.Size counts it: the sizes of everything but directories, a
+// hard-linked file once. Errors: NotFound.
+func (s *Store) VolumeSize(name string) (int64, error) {
+	if err := checkVolumeName(name); err != nil {
+		return 0, err
+	}
+	dir := filepath.Join(s.root, "volumes", name)
+	if _, err := os.Lstat(dir); err != nil {
+		return 0, backend.Errorf(backend.NotFound, "get %s: no such volume", name)
+	}
+	var size int64
+	seen := map[uint64]bool{}
+	err := filepath.WalkDir(s.VolumePath(name), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			if seen[st.Ino] {
+				return nil
+			}
+			seen[st.Ino] = true
+		}
+		size += fi.Size()
+		return nil
+	})
+	return size, err
 }
 
 // Volumes lists the volumes' names.
