@@ -30,12 +30,19 @@ type fakeEngine struct {
 	mu         sync.Mutex
 	apiVersion string // Api-Version of the ping; "" sends none
 	requests   []string
+	recordBody bool // record a request's body after its URI
 	handler    func(w http.ResponseWriter, r *http.Request)
 }
 
 func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := r.Method + " " + r.URL.RequestURI()
+	if f.recordBody && r.Body != nil {
+		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+			rec += " " + strings.TrimSpace(string(b))
+		}
+	}
 	f.mu.Lock()
-	f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
+	f.requests = append(f.requests, rec)
 	f.mu.Unlock()
 	if r.URL.Path == "/_ping" {
 		if f.apiVersion != "" {
