@@ -39,7 +39,10 @@ func TestNetworkVolumeArchiveRequests(t *testing.T) {
 		{"volume list", func(c *Client) error { _, err := c.VolumeList(ctx, Filters{"dangling": {"true"}}); return err },
 			"GET /v1.41/volumes?filters=%7B%22dangling%22%3A%7B%22true%22%3Atrue%7D%7D"},
 		{"volume inspect", func(c *Client) error { _, _, err := c.VolumeInspectWithRaw(ctx, "hello"); return err }, "GET /v1.41/volumes/hello"},
-		{"volume create", func(c *Client) error { _, err := c.VolumeCreate(ctx, wire.VolumeCreateRequest{Name: "hello", Driver: "local"}); return err },
+		{"volume create", func(c *Client) error {
+			_, err := c.VolumeCreate(ctx, wire.VolumeCreateRequest{Name: "hello", Driver: "local"})
+			return err
+		},
 			`POST /v1.41/volumes/create {"Driver":"local","DriverOpts":null,"Labels":null,"Name":"hello"}`},
 		{"volume remove force", func(c *Client) error { return c.VolumeRemove(ctx, "hello", true) }, "DELETE /v1.41/volumes/hello?force=1"},
 		{"volumes prune", func(c *Client) error { _, err := c.VolumesPrune(ctx, Filters{"label": {"a"}}); return err },
