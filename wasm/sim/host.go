@@ -10,6 +10,7 @@ import (
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
@@ -134,6 +135,13 @@ func (b *Backend) bootHost() {
 		Hostname: b.opts.Hostname,
 		OnPanic:  b.opts.OnPanic,
 	})
+	b.net = netsim.New()
+	b.k.RootNamespaces().Net.Stack = b.net.Host()
+	b.mu.Lock()
+	for _, id := range sortedKeys(b.networks) {
+		b.addBridgeLocked(b.networks[id])
+	}
+	b.mu.Unlock()
 	must(b.mountSystem(b.hostM, nil, func() *kernel.PIDNamespace { return b.k.RootNamespaces().PID }, hostSystem))
 	// Boot-time processes that have come and gone.
 	b.k.SkipPIDs(400)

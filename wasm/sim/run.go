@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"strconv"
 	"sync"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
 
@@ -27,6 +29,10 @@ type sandbox struct {
 	spec      *backend.Spec
 	endpoints map[string]backend.Endpoint // by network ID
 	ports     []string                    // host ports it holds, as portKey names them
+	// stack is the network stack of the sandbox's own network namespace;
+	// nil when it shares the host's or another container's.
+	stack     *netsim.Stack
+	published []netip.AddrPort // host addresses forwarded to it
 }
 
 // Start runs the container's first process in new namespaces.
@@ -69,6 +75,7 @@ func (b *Backend) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 		return nil, err
 	}
 	sb.ports = ports
+	sb.published = b.publish(sb, spec.Network.Ports, spec.Network.Endpoints)
 	user, err := b.resolveUser(sb.mnt, spec.Process.User)
 	if err == nil {
 		err = b.makeCwd(sb.mnt, spec.Process.Cwd)
@@ -174,8 +181,23 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 	ns.PID = k.NewPIDNamespace(nil)
 	if netNS == nil {
 		netNS = k.NewNetNamespace()
-		for _, ep := range spec.Network.Endpoints {
-			sb.endpoints[ep.NetworkID] = ep
+		sb.stack = b.net.NewStack()
+		netNS.Stack = sb.stack
+		if spec.Network.Mode != "none" {
+			for _, ep := range spec.Network.Endpoints {
+				if err := b.net.Attach(sb.stack, netEndpoint(ep)); err != nil {
+					b.net.Destroy(sb.stack)
+					return nil, backend.Errorf(backend.InvalidParameter, "attach %s to %s: %v", ep.IfName, ep.Bridge, err)
+				}
+				sb.endpoints[ep.NetworkID] = ep
+			}
+		}
+		b.mu.Lock()
+		r := b.resolver
+		b.mu.Unlock()
+		if r != nil {
+			id := c.id
+			sb.stack.SetDNS(func(name string) []netip.Addr { return r.Resolve(id, name) })
 		}
 	}
 	ns.Net = netNS
@@ -200,6 +222,9 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 	})
 	if err != nil {
 		k.Release(sb.ns)
+		if sb.stack != nil {
+			b.net.Destroy(sb.stack)
+		}
 		return nil, err
 	}
 	sb.shim = shim
@@ -216,6 +241,12 @@ func (b *Backend) teardown(c *container, sb *sandbox) {
 	b.k.Release(sb.ns)
 	if sb.console != nil {
 		sb.console.Close()
+	}
+	for _, h := range sb.published {
+		b.net.Unpublish(h)
+	}
+	if sb.stack != nil {
+		b.net.Destroy(sb.stack)
 	}
 	b.mu.Lock()
 	b.releasePortsLocked(sb.ports)

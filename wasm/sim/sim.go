@@ -39,6 +39,7 @@ import (
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
@@ -103,6 +104,9 @@ type Backend struct {
 	containers map[string]*container
 	networks   map[string]backend.Network
 	ports      map[string]string // published host port → container ID
+
+	net      *netsim.Net // the machine's network: host stack, bridges, containers' stacks
+	resolver backend.NameResolver
 }
 
 var _ backend.Backend = (*Backend)(nil)

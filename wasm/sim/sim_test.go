@@ -461,11 +461,18 @@ func TestNetworksAndPorts(t *testing.T) {
 	if !backend.IsConflict(err) || err.Error() != "Bind for 0.0.0.0:8080 failed: port is already allocated" {
 		t.Errorf("second publisher: got %v, want Docker's conflict", err)
 	}
-	if err := m.b.Connect(m.ctx, a, backend.Endpoint{NetworkID: "n1"}); err != nil {
+	if err := m.b.Connect(m.ctx, a, backend.Endpoint{NetworkID: "n1", Address: netip.MustParsePrefix("172.18.0.2/16")}); err != nil {
 		t.Errorf("connect: %v", err)
+	}
+	br, _ := m.b.net.Bridge("br-n1")
+	if got := len(br.Ports()); got != 1 {
+		t.Errorf("got %d veths on br-n1 after connect, want 1", got)
 	}
 	if err := m.b.Disconnect(m.ctx, a, "n1"); err != nil {
 		t.Errorf("disconnect: %v", err)
+	}
+	if got := len(br.Ports()); got != 0 {
+		t.Errorf("got %d veths on br-n1 after disconnect, want 0", got)
 	}
 	p.Signal(backend.SIGKILL)
 	wait(t, p)

@@ -99,12 +99,17 @@ type Bridge struct {
 	ICC bool
 	// Internal bridges have no route out of the host.
 	Internal bool
+	n        *Net
 	ports    []*Link // host-side veth ends
 }
 
 // Ports returns the host-side veth ends plugged into the bridge, in the
 // order they were plugged.
-func (b *Bridge) Ports() []*Link { return append([]*Link(nil), b.ports...) }
+func (b *Bridge) Ports() []*Link {
+	b.n.mu.Lock()
+	defer b.n.mu.Unlock()
+	return append([]*Link(nil), b.ports...)
+}
 
 // The machine's own network card: a virtual machine on a NAT network, the
 // QEMU and VirtualBox defaults, whose name server 10.0.2.3 the host's
@@ -241,7 +246,7 @@ func (n *Net) AddBridge(name string, addr netip.Prefix, icc, internal bool) erro
 	if _, ok := n.bridges[name]; ok {
 		return syscall.EEXIST
 	}
-	br := &Bridge{ICC: icc, Internal: internal}
+	br := &Bridge{ICC: icc, Internal: internal, n: n}
 	br.Link = &Link{Name: name, Kind: KindBridge, MAC: mac("bridge:" + name), MTU: 1500, Up: true, bridge: br}
 	if addr.IsValid() {
 		br.Link.Addrs = []netip.Prefix{addr}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
 
@@ -197,4 +198,20 @@ type Terminal interface {
 	// previous setting. With the discipline on, the terminal echoes input,
 	// edits lines and turns ^C into SIGINT and ^D into end-of-file.
 	SetRaw(raw bool) (was bool)
+}
+
+// Networker is implemented by a Proc in a network namespace the network
+// simulator (wasm/sim/netsim) models: Network returns that namespace's
+// stack, through which ip, ping, wget, nc and httpd see interfaces and
+// routes and open sockets. It returns nil when the namespace has no stack.
+type Networker interface {
+	Network() *netsim.Stack
+}
+
+// Blocker is implemented by a Proc that can be marked as sleeping in a
+// kernel call (state S in ps) while its program waits on something the
+// kernel does not know about, such as a socket: Block marks it and returns
+// the function that ends the wait.
+type Blocker interface {
+	Block() (done func())
 }

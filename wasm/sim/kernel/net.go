@@ -1,0 +1,22 @@
+package kernel
+
+import (
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
+	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
+)
+
+var (
+	_ sys.Networker = (*Process)(nil)
+	_ sys.Blocker   = (*Process)(nil)
+)
+
+// Network returns the network stack of the process's network namespace,
+// nil when its owner gave it none.
+func (p *Process) Network() *netsim.Stack {
+	s, _ := p.ns.Net.Stack.(*netsim.Stack)
+	return s
+}
+
+// Block marks the process as sleeping in a kernel call until done is
+// called, for programs that wait on a socket.
+func (p *Process) Block() (done func()) { return p.block() }

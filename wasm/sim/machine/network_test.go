@@ -1,0 +1,107 @@
+package machine
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twinbox-dev/twinbox/shared/api/wire"
+	"github.com/twinbox-dev/twinbox/shared/backend"
+)
+
+// host runs script with the host's sh, as root, and returns what it
+// printed (stdout and stderr together) and its status.
+func host(t *testing.T, m *Machine, script string) (string, int) {
+	t.Helper()
+	var out screen
+	p, err := m.Backend.StartHost(context.Background(), &backend.ProcessSpec{
+		Args: []string{"sh", "-c", script},
+		Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+	}, backend.Stdio{Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := p.Wait(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	return out.String(), st.Code
+}
+
+// TestNetworkScenario runs the network steps of reference scenario 05 and
+// compares with what Docker 20.10 printed there.
+func TestNetworkScenario(t *testing.T) {
+	m := newMachine(t)
+	steps := []struct {
+		args []string
+		want string // a regular expression of the whole output
+		code int
+	}{
+		{[]string{"run", "-d", "--name", "web", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80"}, `[0-9a-f]{64}\n`, 0},
+		{[]string{"inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web"}, `172\.17\.0\.2\n`, 0},
+		{[]string{"run", "--rm", "busybox", "ip", "-4", "-o", "addr", "show", "eth0"},
+			`\d+: eth0    inet 172\.17\.0\.3/16 brd 172\.17\.255\.255 scope global eth0\\       valid_lft forever preferred_lft forever\n`, 0},
+		{[]string{"run", "--rm", "busybox", "ip", "route"},
+			`default via 172\.17\.0\.1 dev eth0 \n172\.17\.0\.0/16 dev eth0 scope link  src 172\.17\.0\.3 \n`, 0},
+		{[]string{"run", "--rm", "--net", "none", "busybox", "ip", "-o", "link"},
+			`1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n`, 0},
+		{[]string{"run", "--rm", "--link", "web:db", "busybox", "sh", "-c", "grep db /etc/hosts | cut -f2-; ping -c 1 db"},
+			`db [0-9a-f]{12} web\nPING db \(172\.17\.0\.2\): 56 data bytes\n64 bytes from 172\.17\.0\.2: seq=0 ttl=64 time=0\.\d{3} ms\n\n--- db ping statistics ---\n1 packets transmitted, 1 packets received, 0% packet loss\nround-trip min/avg/max = [0-9./]+ ms\n`, 0},
+		{[]string{"run", "-d", "--name", "db", "--network", "appnet", "busybox", "sleep", "300"}, `[0-9a-f]{64}\n`, 0},
+		{[]string{"run", "--rm", "--network", "appnet", "busybox", "sh", "-c", "ping -c 1 -W 1 db | head -1"}, `PING db \(172\.18\.0\.2\): 56 data bytes\n`, 0},
+		{[]string{"run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "db"}, `ping: bad address 'db'\n`, 1},
+		// A container on the default bridge cannot reach one on appnet.
+		{[]string{"run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "172.18.0.2"},
+			`PING 172\.18\.0\.2 \(172\.18\.0\.2\): 56 data bytes\n\n--- 172\.18\.0\.2 ping statistics ---\n1 packets transmitted, 0 packets received, 100% packet loss\n`, 1},
+		{[]string{"run", "--rm", "--net", "none", "busybox", "ping", "-c", "1", "172.17.0.2"},
+			`PING 172\.17\.0\.2 \(172\.17\.0\.2\): 56 data bytes\nping: sendto: Network is unreachable\n`, 1},
+		{[]string{"run", "--rm", "busybox", "wget", "-q", "-O-", "http://172.17.0.2/"},
+			`wget: server returned error: HTTP/1\.1 404 Not Found\n`, 1},
+		{[]string{"exec", "web", "ip", "-4", "-o", "addr"},
+			`1: lo    inet 127\.0\.0\.1/8 scope host lo\\.*\n\d+: eth0    inet 172\.17\.0\.2/16 .*\n\d+: eth1    inet 172\.18\.0\.3/16 brd 172\.18\.255\.255 scope global eth1\\.*\n`, 0},
+		{[]string{"run", "--rm", "--net", "container:web", "busybox", "hostname"}, `[0-9a-f]{12}\n`, 0},
+	}
+	for i, s := range steps {
+		// `docker network` is not in the CLI yet: create and connect
+		// through the engine, at the steps where scenario 05 does.
+		switch i {
+		case 6:
+			if _, err := m.Engine.NetworkCreate(context.Background(), wire.NetworkCreateRequest{Name: "appnet"}); err != nil {
+				t.Fatal(err)
+			}
+		case 12:
+			if err := m.Engine.NetworkConnect(context.Background(), "appnet", "web", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, code := docker(t, m, s.args...)
+		if !regexp.MustCompile(`^(?s:`+s.want+`)$`).MatchString(got) || code != s.code {
+			t.Errorf("docker %s: got %q exit %d, want /%s/ exit %d", strings.Join(s.args, " "), got, code, s.want, s.code)
+		}
+	}
+	// The host reaches the published port through docker-proxy's model.
+	docker(t, m, "exec", "web", "sh", "-c", "echo served > /index.html")
+	if got, code := host(t, m, "wget -q -O- http://127.0.0.1:8080/"); got != "served\n" || code != 0 {
+		t.Errorf("host wget of the published port: got %q exit %d, want served", got, code)
+	}
+	got, _ := host(t, m, "ip -o link; ip route")
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^3: docker0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue qlen 1000\\`),
+		regexp.MustCompile(`(?m)^\d+: veth[0-9a-f]{7}@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue master docker0 qlen 1000\\`),
+		regexp.MustCompile(`(?m)^172\.17\.0\.0/16 dev docker0 scope link  src 172\.17\.0\.1 $`),
+		regexp.MustCompile(`(?m)^default via 10\.0\.2\.2 dev eth0 $`),
+	} {
+		if !want.MatchString(got) {
+			t.Errorf("host ip: no line like /%s/ in:\n%s", want, got)
+		}
+	}
+	// Removing the containers removes their veths.
+	docker(t, m, "rm", "-f", "web", "db")
+	if got, _ := host(t, m, "ip link | grep -c veth"); got != "0\n" {
+		t.Errorf("got %q veths after the containers were removed, want 0", got)
+	}
+}
