@@ -314,6 +314,10 @@ func (c *dockerCLI) exit(err error) int {
 	if c.ctx.Err() != nil {
 		return 130
 	}
+	var cancelled cancelledError
+	if errors.As(err, &cancelled) {
+		return 0
+	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintln(c.err, msg)
 	}
@@ -392,6 +396,10 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 
 	defaultHelp := root.HelpFunc()
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if err := c.isSupported(cmd); err != nil {
+			cmd.Println(err)
+			return
+		}
 		c.hideUnsupportedFeatures(cmd)
 		defaultHelp(cmd, args)
 	})
@@ -586,6 +594,8 @@ func (c *dockerCLI) addCommands(root *cobra.Command) {
 
 		c.newContainerCommand(),
 		c.newImageCommand(),
+		c.newNetworkCommand(),
+		c.newVolumeCommand(),
 
 		c.newAttachCommand(),
 		c.newCommitCommand(),
@@ -640,6 +650,7 @@ func (c *dockerCLI) newContainerCommand() *cobra.Command {
 		c.newWaitCommand(),
 		c.newContainerListCommand(),
 		c.newContainerInspectCommand(),
+		c.newContainerPruneCommand(),
 	)
 	return cmd
 }
