@@ -138,8 +138,8 @@ func (c *dockerCLI) inspectAll(ctx context.Context, api *client.Client, size boo
 	}{
 		{"container", true, false, func(ref string) (any, []byte, error) { return inspectContainer(ctx, api, ref, size) }},
 		{"image", false, false, func(ref string) (any, []byte, error) { return inspectImage(ctx, api, ref) }},
-		{"network", false, false, raw("/networks/%s")},
-		{"volume", false, false, raw("/volumes/%s")},
+		{"network", false, false, func(ref string) (any, []byte, error) { return inspectNetwork(ctx, api, ref, false) }},
+		{"volume", false, false, func(ref string) (any, []byte, error) { return volumeView(ctx, api, ref) }},
 		{"service", false, true, raw("/services/%s")},
 		{"task", false, true, raw("/tasks/%s")},
 		{"node", false, true, raw("/nodes/%s")},

@@ -116,6 +116,13 @@ func (c *dockerCLI) newVolumeCreateCommand() *cobra.Command {
 // them. Like docker, it gives no raw JSON: the default output is the typed
 // value's.
 func inspectVolume(ctx context.Context, api *client.Client, name string) (any, []byte, error) {
+	v, _, err := volumeView(ctx, api, name)
+	return v, nil, err
+}
+
+// volumeView returns a volume's details as docker 28 templates see them,
+// and the engine's JSON (which `docker inspect` prints).
+func volumeView(ctx context.Context, api *client.Client, name string) (any, []byte, error) {
 	_, raw, err := api.VolumeInspectWithRaw(ctx, name)
 	if err != nil {
 		return nil, nil, err
@@ -124,7 +131,7 @@ func inspectVolume(ctx context.Context, api *client.Client, name string) (any, [
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, nil, err
 	}
-	return v, nil, nil
+	return v, raw, nil
 }
 
 func (c *dockerCLI) newVolumeInspectCommand() *cobra.Command {
