@@ -2,15 +2,28 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build run test vet wasm-check fmt-check base deps
+.PHONY: all build run test vet wasm-check fmt-check base deps wasm site
 
 all: build
 
 build:
 	$(GO) build -o bin/twinbox ./native/cmd/twinbox
 
-run: build
-	./bin/twinbox shell
+# The web app: the simulator's wasm and the lessons go into site/gen, which
+# the server embeds; then the server is built and started.
+run: site
+	$(MAKE) build
+	./bin/twinbox serve
+
+wasm:
+	@mkdir -p build site/gen
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/twinbox.wasm ./wasm/cmd/twinbox
+	gzip -9 -n -c build/twinbox.wasm > site/gen/twinbox.wasm.gz
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/gen/wasm_exec.js
+
+site: wasm
+	rm -rf site/gen/lessons && mkdir -p site/gen/lessons
+	cp lessons/*.md site/gen/lessons/
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,378 @@
+// Package viz draws pictures of a Docker engine's state as SVG: an image's
+// layer stack, a container's filesystem (the image's read-only layers under
+// its read-write layer and that layer's diff), and the containers with their
+// states. The state is read through the Engine API, so the same pictures
+// come from the simulator in the browser and from a real engine:
+//
+//	c := client.New(dial)
+//	stack, err := viz.FetchImage(ctx, c, "busybox")
+//	svg := viz.Layers(stack)
+//
+// Fetching (Fetch*) and drawing (Layers, Container, Containers) are apart:
+// the drawing functions are pure, so tests compare them with golden files.
+package viz
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+
+	"github.com/docker/go-units"
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/twinbox-dev/twinbox/shared/api/client"
+)
+
+// Layer is one row of an image's history, bottom (oldest) first.
+type Layer struct {
+	CreatedBy string // the instruction that made it
+	Size      int64  // bytes the layer adds
+	Empty     bool   // a metadata-only row (CMD, ENV, ...): no filesystem layer
+	Digest    string // the layer's diff ID, "" for an empty row
+}
+
+// Image is an image's layer stack.
+type Image struct {
+	Ref    string // as asked for
+	ID     string
+	Size   int64
+	Layers []Layer // bottom first
+}
+
+// Change is one line of a container's diff.
+type Change struct {
+	Kind string // "A", "C" or "D"
+	Path string
+}
+
+// ContainerFS is a container's filesystem: its image's layers under its
+// read-write layer.
+type ContainerFS struct {
+	Name    string
+	ID      string
+	State   string
+	Image   Image
+	Changes []Change
+}
+
+// ContainerState is one container in a list.
+type ContainerState struct {
+	Name   string
+	ID     string
+	Image  string
+	State  string // created, running, paused, restarting, exited, dead
+	Status string // as docker ps shows it
+}
+
+// FetchImage reads an image's layers (GET /images/{name}/json and
+// /images/{name}/history).
+func FetchImage(ctx context.Context, c *client.Client, ref string) (Image, error) {
+	ins, _, err := c.ImageInspectWithRaw(ctx, ref)
+	if err != nil {
+		return Image{}, err
+	}
+	hist, err := c.ImageHistory(ctx, ref)
+	if err != nil {
+		return Image{}, err
+	}
+	img := Image{Ref: ref, ID: ins.ID, Size: ins.Size}
+	var diffIDs []string
+	if ins.RootFS.Type != "" {
+		diffIDs = ins.RootFS.Layers
+	}
+	// History is newest first; a row adds a layer when it has a size or
+	// when it is the first row (the base's ADD of an empty tree).
+	nonEmpty := 0
+	for _, h := range hist {
+		if h.Size > 0 {
+			nonEmpty++
+		}
+	}
+	exact := nonEmpty == len(diffIDs)
+	li := 0
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		l := Layer{CreatedBy: h.CreatedBy, Size: h.Size, Empty: h.Size == 0}
+		if !l.Empty && exact && li < len(diffIDs) {
+			l.Digest = diffIDs[li]
+			li++
+		}
+		img.Layers = append(img.Layers, l)
+	}
+	return img, nil
+}
+
+// FetchContainer reads a container's filesystem: its image's layers and
+// its diff (GET /containers/{name}/json, /containers/{name}/changes).
+func FetchContainer(ctx context.Context, c *client.Client, name string) (ContainerFS, error) {
+	ins, err := c.ContainerInspect(ctx, name)
+	if err != nil {
+		return ContainerFS{}, err
+	}
+	fs := ContainerFS{Name: strings.TrimPrefix(ins.Name, "/"), ID: ins.ID}
+	if ins.State != nil {
+		fs.State = string(ins.State.Status)
+	}
+	if fs.Image, err = FetchImage(ctx, c, ins.Image); err != nil {
+		return ContainerFS{}, err
+	}
+	fs.Image.Ref = ins.Config.Image
+	changes, err := c.ContainerDiff(ctx, name)
+	if err != nil {
+		return ContainerFS{}, err
+	}
+	for _, ch := range changes {
+		fs.Changes = append(fs.Changes, Change{Kind: kindLetter(ch.Kind), Path: ch.Path})
+	}
+	return fs, nil
+}
+
+func kindLetter(k container.ChangeType) string {
+	switch k {
+	case container.ChangeAdd:
+		return "A"
+	case container.ChangeDelete:
+		return "D"
+	}
+	return "C"
+}
+
+// FetchContainers reads every container (GET /containers/json?all=1),
+// newest first as docker ps -a lists them.
+func FetchContainers(ctx context.Context, c *client.Client) ([]ContainerState, error) {
+	list, err := c.ContainerList(ctx, client.ListOptions{All: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ContainerState, 0, len(list))
+	for _, s := range list {
+		name := ""
+		if len(s.Names) > 0 {
+			name = strings.TrimPrefix(s.Names[0], "/")
+		}
+		out = append(out, ContainerState{Name: name, ID: s.ID, Image: s.Image, State: string(s.State), Status: s.Status})
+	}
+	return out, nil
+}
+
+// Layout constants, in SVG user units.
+const (
+	width    = 560
+	rowH     = 34
+	gap      = 6
+	margin   = 12
+	maxDiffs = 12 // diff lines drawn; the rest are counted
+)
+
+// svg builds a picture.
+type svg struct {
+	b bytes.Buffer
+	h int
+}
+
+func (s *svg) rect(x, y, w, h int, class string) {
+	fmt.Fprintf(&s.b, "<rect class=%q x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\"/>\n", class, x, y, w, h)
+}
+
+func (s *svg) text(x, y int, class, anchor, t string) {
+	s.b.WriteString("<text")
+	if class != "" {
+		fmt.Fprintf(&s.b, " class=%q", class)
+	}
+	fmt.Fprintf(&s.b, " x=\"%d\" y=\"%d\" text-anchor=%q>%s</text>\n", x, y, anchor, html.EscapeString(t))
+}
+
+func (s *svg) done(title string) []byte {
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"viz\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">\n", width, s.h, width, s.h, html.EscapeString(title))
+	fmt.Fprintf(&out, "<title>%s</title>\n", html.EscapeString(title))
+	out.WriteString(style)
+	out.Write(s.b.Bytes())
+	out.WriteString("</svg>\n")
+	return out.Bytes()
+}
+
+// style is the pictures' stylesheet, inside each picture so a saved file
+// looks the same.
+const style = `<style>
+text{font:12px ui-monospace,Menlo,Consolas,monospace;fill:#1b1f24}
+.title{font-weight:bold;font-size:13px}
+.ro{fill:#dbe9f7;stroke:#5b8bc0}
+.empty{fill:#f3f4f6;stroke:#c4c8cf;stroke-dasharray:4 3}
+.rw{fill:#fff3d6;stroke:#d49a1f}
+.dim{fill:#6a737d}
+.A{fill:#1a7f37}.C{fill:#9a6700}.D{fill:#cf222e}
+.s-running{fill:#dafbe1;stroke:#1a7f37}
+.s-exited,.s-dead{fill:#f3f4f6;stroke:#6a737d}
+.s-created{fill:#ddf4ff;stroke:#0969da}
+.s-paused,.s-restarting{fill:#fff8c5;stroke:#9a6700}
+</style>
+`
+
+// clip shortens t to n runes with an ellipsis.
+func clip(t string, n int) string {
+	r := []rune(t)
+	if len(r) <= n {
+		return t
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// instruction is a history row's CreatedBy as docker history shows it:
+// "/bin/sh -c #(nop) " dropped.
+func instruction(createdBy string) string {
+	s := strings.TrimSpace(createdBy)
+	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
+	s = strings.TrimSpace(s)
+	return s
+}
+
+func size(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	return id
+}
+
+// stack draws an image's layers from y down, top (newest) first, and
+// returns the y below them.
+func (s *svg) stack(img Image, y int) int {
+	for i := len(img.Layers) - 1; i >= 0; i-- {
+		l := img.Layers[i]
+		class, right := "ro", size(l.Size)
+		if l.Empty {
+			class, right = "empty", "no layer"
+		}
+		s.rect(margin, y, width-2*margin, rowH, class)
+		s.text(margin+10, y+21, "", "start", clip(instruction(l.CreatedBy), 52))
+		label := right
+		if l.Digest != "" {
+			label = shortID(l.Digest) + "  " + right
+		}
+		s.text(width-margin-10, y+21, "dim", "end", label)
+		y += rowH + gap
+	}
+	return y
+}
+
+// Layers draws an image's layer stack, newest on top: one box per history
+// row with its instruction and size; rows that add no layer are dashed.
+func Layers(img Image) []byte {
+	s := &svg{}
+	y := margin + 14
+	s.text(margin, y, "title", "start", fmt.Sprintf("image %s  %s  %s", img.Ref, shortID(img.ID), size(img.Size)))
+	y = s.stack(img, y+10)
+	s.text(margin, y+12, "dim", "start", plural(countLayers(img), "layer")+", read-only, shared by every container of this image")
+	s.h = y + 12 + margin
+	return s.done("Layers of image " + img.Ref)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func countLayers(img Image) int {
+	n := 0
+	for _, l := range img.Layers {
+		if !l.Empty {
+			n++
+		}
+	}
+	return n
+}
+
+// Container draws a container's filesystem: its read-write layer with the
+// diff's A/C/D lines on top of its image's read-only layers.
+func Container(fs ContainerFS) []byte {
+	s := &svg{}
+	y := margin + 14
+	s.text(margin, y, "title", "start", fmt.Sprintf("container %s  %s  (%s)", fs.Name, shortID(fs.ID), fs.State))
+	y += 10
+	shown := fs.Changes
+	if len(shown) > maxDiffs {
+		shown = shown[:maxDiffs]
+	}
+	rwH := rowH + 16*len(shown)
+	if len(fs.Changes) > len(shown) {
+		rwH += 16
+	}
+	s.rect(margin, y, width-2*margin, rwH, "rw")
+	s.text(margin+10, y+21, "", "start", "read-write layer (docker diff)")
+	s.text(width-margin-10, y+21, "dim", "end", changesSummary(fs.Changes))
+	ly := y + rowH + 4
+	for _, c := range shown {
+		s.text(margin+24, ly, c.Kind, "start", c.Kind+" "+clip(c.Path, 60))
+		ly += 16
+	}
+	if n := len(fs.Changes) - len(shown); n > 0 {
+		s.text(margin+24, ly, "dim", "start", fmt.Sprintf("… and %d more", n))
+	}
+	y += rwH + gap
+	s.text(margin, y+14, "dim", "start", fmt.Sprintf("image %s (read-only)", fs.Image.Ref))
+	y = s.stack(fs.Image, y+22)
+	s.h = y + margin
+	return s.done("Filesystem of container " + fs.Name)
+}
+
+func changesSummary(cs []Change) string {
+	if len(cs) == 0 {
+		return "no changes"
+	}
+	n := map[string]int{}
+	for _, c := range cs {
+		n[c.Kind]++
+	}
+	var parts []string
+	for _, k := range []string{"A", "C", "D"} {
+		if n[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Containers draws every container as a box coloured by its state, with
+// its name, image and status.
+func Containers(list []ContainerState) []byte {
+	s := &svg{}
+	y := margin + 14
+	s.text(margin, y, "title", "start", plural(len(list), "container"))
+	y += 10
+	if len(list) == 0 {
+		s.text(margin, y+20, "dim", "start", "none yet: docker run creates one")
+		y += 30
+	}
+	counts := map[string]int{}
+	for _, c := range list {
+		counts[c.State]++
+		s.rect(margin, y, width-2*margin, rowH, "s-"+c.State)
+		s.text(margin+10, y+21, "", "start", clip(c.Name, 24)+"  "+shortID(c.ID))
+		s.text(width/2+20, y+21, "dim", "start", clip(c.Image, 16))
+		s.text(width-margin-10, y+21, "", "end", clip(c.Status, 26))
+		y += rowH + gap
+	}
+	states := make([]string, 0, len(counts))
+	for st := range counts {
+		states = append(states, st)
+	}
+	sort.Strings(states)
+	var parts []string
+	for _, st := range states {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+	}
+	if len(parts) > 0 {
+		s.text(margin, y+12, "dim", "start", strings.Join(parts, ", "))
+		y += 18
+	}
+	s.h = y + margin
+	return s.done("Containers")
+}

@@ -1,0 +1,149 @@
+// Browser tests of the web app: Debian's chromium driven by playwright-core
+// against `twinbox serve` (bin/twinbox, built by make with the simulator in
+// it). Screenshots go to site/e2e/artifacts. Run: make e2e.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const artifacts = path.join(here, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+let server, base, browser, page;
+const figures = {};
+
+before(async () => {
+  server = spawn(path.join(root, "bin/twinbox"), ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/[0-9.:]+\//);
+      if (m) resolve(m[0].replace(/\/$/, ""));
+    });
+    server.on("exit", (code) => reject(new Error("twinbox serve exited: " + code)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => {
+  writeFileSync(path.join(artifacts, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  console.log("figures:", JSON.stringify(figures));
+  if (browser) await browser.close();
+  if (server) server.kill();
+});
+
+const shot = (name) => page.screenshot({ path: path.join(artifacts, name + ".png") });
+
+// screen returns the terminal's text, lines trimmed.
+const screen = () => page.evaluate(() => {
+  const b = window.twinboxTerm.buffer.active;
+  const lines = [];
+  for (let i = 0; i < b.length; i++) lines.push(b.getLine(i).translateToString(true));
+  return lines.join("\n").replace(/\n+$/, "");
+});
+
+// waitScreen waits until the terminal's text matches re.
+async function waitScreen(re, ms = 15000) {
+  const end = Date.now() + ms;
+  let s = "";
+  while (Date.now() < end) {
+    s = await screen();
+    if (re.test(s)) return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`the terminal never showed ${re}; it shows:\n${s}`);
+}
+
+// prompt waits until the terminal shows a prompt and nothing more for a
+// moment; it returns the screen's lines.
+async function prompt(more = 0, ms = 15000) {
+  const end = Date.now() + ms;
+  let s = "", since = Date.now();
+  while (Date.now() < end) {
+    const now = await screen();
+    if (now !== s) { s = now; since = Date.now(); }
+    const lines = s.split("\n");
+    if (lines.length > more && /# $/.test(lines[lines.length - 1]) && Date.now() - since > 100) return lines;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`no prompt; the terminal shows:\n${s}`);
+}
+
+// run types a command line and waits for the prompt to come back; it
+// returns what the command printed.
+async function run(line) {
+  const n = (await prompt()).length;
+  await page.keyboard.type(line);
+  await page.keyboard.press("Enter");
+  return (await prompt(n)).slice(n, -1).join("\n");
+}
+
+test("a lesson beside the terminal: steps, commands, diff, reload", async () => {
+  const t0 = Date.now();
+  await page.goto(base + "/lessons/01-first-container");
+  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await waitScreen(/# $/);
+  figures.firstPromptMs = Date.now() - t0;
+  Object.assign(figures, await page.evaluate(() => ({
+    workerLoadMs: Number(document.body.dataset.loadMs), machineBootMs: Number(document.body.dataset.bootMs),
+  })));
+  await page.click(".xterm");
+
+  // A lesson step: its Run button types its commands.
+  const step = page.locator(".step").first();
+  const first = JSON.parse(await step.getAttribute("data-run"))[0].script.replace(/\r$/, "").split("\r")[0];
+  await step.locator("button.run").click();
+  await waitScreen(new RegExp("# " + first.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await page.waitForSelector(".step.done", { timeout: 20000 });
+  await shot("1-step");
+
+  const hi = await run("docker run busybox echo hi");
+  assert.equal(hi.trim(), "hi");
+
+  // A container's read-write layer: added, changed and deleted files.
+  await run("docker run --name changed busybox sh -c 'echo x > /newfile; rm /bin/ls; echo y >> /etc/passwd'");
+  const diff = await run("docker diff changed");
+  for (const want of ["A /newfile", "C /etc", "C /etc/passwd", "D /bin/ls"]) {
+    assert.ok(diff.split("\n").map((l) => l.trim()).includes(want), `docker diff: no "${want}" in:\n${diff}`);
+  }
+  await page.click(".tabs button[data-panel='container']");
+  await page.fill("#panel-arg", "changed");
+  await page.press("#panel-arg", "Enter");
+  await page.waitForFunction(() => (document.querySelector("#panel svg text.D") || {}).textContent === "D /bin/ls", null, { timeout: 10000 });
+  await shot("2-diff");
+  await page.click(".xterm");
+
+  // Commands in the browser, timed from Enter to the prompt's return.
+  const times = [];
+  for (let i = 0; i < 9; i++) {
+    const t = Date.now();
+    await run(i % 2 ? "docker diff changed" : "docker ps");
+    times.push(Date.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  figures.commandP50Ms = times[Math.floor(times.length / 2)];
+
+  // The state is kept: after a reload the containers are still there.
+  const saves = Number(await page.evaluate(() => document.body.dataset.saves || 0));
+  await page.waitForFunction((n) => Number(document.body.dataset.saves || 0) > n, saves, { timeout: 10000 });
+  await page.reload();
+  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await waitScreen(/# $/);
+  await page.click(".xterm");
+  const ps = await run("docker ps -a --format '{{.Names}} {{.Status}}'");
+  assert.match(ps, /^changed Exited \(0\)/m);
+  const diff2 = await run("docker diff changed");
+  assert.match(diff2, /^D \/bin\/ls$/m);
+  await shot("3-reloaded");
+});

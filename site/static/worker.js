@@ -1,0 +1,57 @@
+// The simulator's Web Worker: it runs wasm/cmd/twinbox (Go, js/wasm) so a
+// busy simulator never freezes the page. Messages from the page:
+//   {type: "boot", wasmExec, wasm, saved, rows, cols}
+//   {type: "keys", data}            keys typed, a string
+//   {type: "resize", rows, cols}
+//   {type: "call", id, fn, args}    fn: "picture" | "save" | "ping"
+// and to the page:
+//   {type: "output", data}          the screen's bytes, a Uint8Array
+//   {type: "booted", how, loadMs, bootMs}   how: "restored", "new" or "new: why";
+//                                   loadMs: fetching and compiling, bootMs: the machine's start
+//   {type: "reply", id, ok, value}
+"use strict";
+
+let booted = null;
+
+onmessage = async (ev) => {
+  const m = ev.data;
+  switch (m.type) {
+  case "boot":
+    booted = boot(m);
+    break;
+  case "keys":
+    await booted;
+    globalThis.twinbox.type(m.data);
+    break;
+  case "resize":
+    await booted;
+    globalThis.twinbox.resize(m.rows, m.cols);
+    break;
+  case "call":
+    try {
+      if (m.fn === "ping") {
+        postMessage({type: "reply", id: m.id, ok: true, value: "pong"});
+        break;
+      }
+      await booted;
+      const value = await globalThis.twinbox[m.fn](...m.args);
+      postMessage({type: "reply", id: m.id, ok: true, value});
+    } catch (e) {
+      postMessage({type: "reply", id: m.id, ok: false, value: String(e && e.message || e)});
+    }
+    break;
+  }
+};
+
+async function boot(m) {
+  const t0 = performance.now();
+  importScripts(m.wasmExec);
+  const go = new Go();
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(m.wasm), go.importObject);
+  go.run(instance).then(() => postMessage({type: "exit"}));
+  const t1 = performance.now();
+  const how = await globalThis.twinbox.boot(m.saved, m.rows, m.cols, (data) => {
+    postMessage({type: "output", data}, [data.buffer]);
+  });
+  postMessage({type: "booted", how, loadMs: t1 - t0, bootMs: performance.now() - t1});
+}
