@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/twinbox-dev/twinbox/native/network"
 )
 
 var builtBin = "../../../bin/twinbox"
@@ -39,6 +41,7 @@ func BenchmarkRunRm(b *testing.B) {
 	defer func() {
 		d.cmd.Process.Signal(os.Interrupt)
 		d.cmd.Wait()
+		network.RemoveBridge(d.bridge)
 	}()
 	if out, err := d.docker("load", "-i", *baseImage); err != nil {
 		b.Fatalf("load: %v\n%s", err, out)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twinbox-dev/twinbox/native/network"
 )
 
 // crashDaemon is a native daemon on a root that outlives it.
@@ -88,6 +90,7 @@ func TestDaemonKilledMidCommit(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			d.kill()
 		}
+		network.RemoveBridge(d.bridge)
 	})
 	if out, err := d.docker("load", "-i", *baseImage); err != nil {
 		t.Fatalf("load: %v\n%s", err, out)
