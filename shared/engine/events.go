@@ -78,7 +78,11 @@ func (e *Engine) Events(ctx context.Context, opts EventsOptions) ([]events.Messa
 	l := e.events
 	l.mu.Lock()
 	var past []events.Message
+	// As dockerd, past events are sent only when a time range is asked for.
 	for _, m := range l.past {
+		if opts.Since.IsZero() && opts.Until.IsZero() {
+			break
+		}
 		if inRange(m) && match(m) {
 			past = append(past, m)
 		}
