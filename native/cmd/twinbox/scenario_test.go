@@ -148,8 +148,16 @@ func (d *daemon) stop(t *testing.T) {
 		if out, err := exec.Command("ss", "-Htlnup").Output(); err == nil && bytes.Contains(out, []byte(fmt.Sprintf("pid=%d,", d.cmd.Process.Pid))) {
 			t.Errorf("the daemon still listens with no container left:\n%s", out)
 		}
-		if ports, _ := os.ReadDir("/sys/class/net/" + d.bridge + "/brif"); len(ports) > 0 {
-			t.Errorf("%d interfaces left on %s with no container", len(ports), d.bridge)
+		// (The kernel deletes a namespace's veths in the background.)
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			ports, _ := os.ReadDir("/sys/class/net/" + d.bridge + "/brif")
+			if len(ports) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%d interfaces left on %s 3 s after the last container went", len(ports), d.bridge)
+				break
+			}
 		}
 	}
 	d.cmd.Process.Signal(os.Interrupt)

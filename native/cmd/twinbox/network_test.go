@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twinbox-dev/twinbox/native/network"
+)
+
+// freePort returns a TCP port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// get fetches url from the machine, retrying for a second while the
+// server starts.
+func get(url string) (string, error) {
+	var err error
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var resp *http.Response
+		if resp, err = http.Get(url); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.Status + " " + string(b), nil
+		}
+	}
+	return "", err
+}
+
+func listening(port int) bool {
+	c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
+}
+
+// TestNetworkCrashRestart: natively, the machine reaches httpd in a
+// container published with -p at 127.0.0.1, two containers on a user
+// network reach each other by name and not one on another network; after
+// the daemon is killed the port is free, and a restarted daemon serves the
+// still running containers' port and names again; once they and their
+// networks are removed, no veth, rule, listener or mount of theirs is left.
+func TestNetworkCrashRestart(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native engine needs root")
+	}
+	if _, err := os.Stat(*baseImage); err != nil {
+		t.Skipf("the base image %s is missing (make base)", *baseImage)
+	}
+	dir := t.TempDir()
+	d := &crashDaemon{
+		bin:    buildTwinbox(t),
+		root:   filepath.Join(dir, "root"),
+		sock:   filepath.Join(dir, "engine.sock"),
+		bridge: fmt.Sprintf("tbxn%d", os.Getpid()%100000),
+	}
+	d.start(t)
+	t.Cleanup(func() {
+		if d.cmd == nil {
+			d.start(t)
+		}
+		if ids, _ := d.docker("ps", "-aq"); strings.TrimSpace(ids) != "" {
+			d.docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+		}
+		d.docker("network", "rm", "tn-a", "tn-b")
+		d.cmd.Process.Signal(os.Interrupt)
+		d.cmd.Wait()
+		network.RemoveBridge(d.bridge)
+	})
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := d.docker(args...)
+		if err != nil {
+			t.Fatalf("docker %s: %v\n%s\n%s", strings.Join(args, " "), err, out, d.log.String())
+		}
+		return strings.TrimSpace(out)
+	}
+	must("load", "-i", *baseImage)
+	port := freePort(t)
+	must("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), "busybox", "sh", "-c", "echo hello > /index.html && exec httpd -f -p 80")
+	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
+	if got, err := get(url); err != nil || got != "200 OK hello\n" {
+		t.Fatalf("GET %s: got %q, %v; want 200 OK hello", url, got, err)
+	}
+	must("network", "create", "tn-a")
+	must("network", "create", "tn-b")
+	must("run", "-d", "--name", "db", "--network", "tn-a", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "other", "--network", "tn-b", "busybox", "sleep", "300")
+	otherIP := must("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "other")
+	ping := func(target string) error {
+		_, err := d.docker("run", "--rm", "--network", "tn-a", "busybox", "ping", "-c", "1", "-W", "1", target)
+		return err
+	}
+	if err := ping("db"); err != nil {
+		t.Errorf("ping db from tn-a: %v, want reached", err)
+	}
+	if err := ping(otherIP); err == nil {
+		t.Errorf("ping %s (on tn-b) from tn-a: reached, want not", otherIP)
+	}
+
+	d.kill()
+	if listening(port) {
+		t.Errorf("port %d still served after the daemon was killed", port)
+	}
+	d.start(t)
+	if got, err := get(url); err != nil || got != "200 OK hello\n" {
+		t.Errorf("GET %s after the restart: got %q, %v; want 200 OK hello", url, got, err)
+	}
+	if out, err := d.docker("exec", "db", "ping", "-c", "1", "-W", "1", "db"); err != nil {
+		t.Errorf("ping db in db after the restart: %v\n%s", err, out)
+	}
+	if err := ping(otherIP); err == nil {
+		t.Errorf("ping %s (on tn-b) from tn-a after the restart: reached, want not", otherIP)
+	}
+
+	bridges := []string{d.bridge}
+	for _, n := range []string{"tn-a", "tn-b"} {
+		bridges = append(bridges, "br-"+must("network", "inspect", "-f", "{{.Id}}", n)[:12])
+	}
+	must("rm", "-f", "web", "db", "other")
+	if listening(port) {
+		t.Errorf("port %d still served after the container's removal", port)
+	}
+	// The kernel deletes a namespace's veths in the background, soon.
+	for _, b := range bridges {
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			ports, _ := os.ReadDir("/sys/class/net/" + b + "/brif")
+			if len(ports) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%d interfaces left on %s 3 s after the last container went", len(ports), b)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	must("network", "rm", "tn-a", "tn-b")
+	for _, b := range bridges[1:] {
+		if _, err := os.Stat("/sys/class/net/" + b); err == nil {
+			t.Errorf("bridge %s left after network rm", b)
+		}
+	}
+	sum := sha256.Sum256([]byte(d.root))
+	tag := "twinbox-" + hex.EncodeToString(sum[:4])
+	out, err := exec.Command("nft", "list", "ruleset").Output()
+	if err != nil {
+		t.Skipf("nft: %v", err)
+	}
+	for _, b := range bridges[1:] {
+		if bytes.Contains(out, []byte(b)) {
+			t.Errorf("rules naming %s left after network rm:\n%s", b, out)
+		}
+	}
+	d.cmd.Process.Signal(os.Interrupt)
+	d.cmd.Wait()
+	if out, _ := exec.Command("nft", "list", "ruleset").Output(); bytes.Contains(out, []byte(tag)) {
+		t.Errorf("rules of %s left after the daemon ended:\n%s", tag, out)
+	}
+	if mounts, _ := os.ReadFile("/proc/self/mountinfo"); bytes.Contains(mounts, []byte(d.root)) {
+		t.Errorf("mounts under %s left", d.root)
+	}
+	d.start(t) // for the cleanup
+}
