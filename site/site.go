@@ -97,9 +97,15 @@ const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
 
 // New reads the embedded files and renders the lessons.
 func New(opts Options) (*Site, error) {
+	gen, _ := fs.Sub(generated, "gen")
+	return newSite(gen, opts.Lessons)
+}
+
+// newSite makes a Site of the embedded static files, the generated files
+// of gen, and the lessons of lessons (nil: gen's lessons/).
+func newSite(gen, lessons fs.FS) (*Site, error) {
 	s := &Site{assets: map[string]*asset{}, byPath: map[string]*asset{}, pages: map[string]*rendered{}}
 	static, _ := fs.Sub(embedded, "static")
-	gen, _ := fs.Sub(generated, "gen")
 	if err := s.addAssets(static); err != nil {
 		return nil, err
 	}
@@ -107,9 +113,8 @@ func New(opts Options) (*Site, error) {
 		return nil, err
 	}
 	_, s.wasm = s.assets["twinbox.wasm"]
-	lessons := opts.Lessons
 	if lessons == nil {
-		lessons, _ = fs.Sub(generated, "gen/lessons")
+		lessons, _ = fs.Sub(gen, "lessons")
 	}
 	pages, err := readLessons(lessons)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
