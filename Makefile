@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build run test vet wasm-check fmt-check base deps wasm site
+.PHONY: all build run test vet wasm-check fmt-check base deps lessons wasm site e2e
 
 all: build
 
@@ -24,6 +24,16 @@ wasm:
 site: wasm
 	rm -rf site/gen/lessons && mkdir -p site/gen/lessons
 	cp lessons/*.md site/gen/lessons/
+
+# The browser tests (site/e2e): the app served by bin/twinbox, driven by
+# playwright-core (npm) in Debian's chromium, installed when missing.
+e2e: site
+	$(MAKE) build
+	@[ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else echo "make: the browser tests need chromium (apt-get install chromium as root)"; exit 1; fi; }
+	@[ site/node_modules/.package-lock.json -nt site/package-lock.json ] || (cd site && npm ci --no-audit --no-fund)
+	cd site && node --test e2e/
 
 vet:
 	$(GO) vet ./...
@@ -47,6 +57,7 @@ deps:
 
 test: deps build base fmt-check vet wasm-check
 	$(GO) test -timeout 30m ./...
+	$(MAKE) e2e
 
 # The base image busybox:latest as a docker-archive (see scripts/mkbase), from
 # Debian's busybox-static, downloaded into build/cache when it is not there.
@@ -62,3 +73,9 @@ build/images/busybox.tar: scripts/mkbase/*.go scripts/baseimage/*.go
 		deb=$$(ls build/cache/busybox-static_*.deb | head -n 1); \
 	fi; \
 	$(GO) run ./scripts/mkbase -deb "$$deb" -o build/images/busybox.tar
+
+# Every lesson on the simulator, and on the native engine when root.
+lessons: build base
+	./bin/twinbox lesson run lessons/[0-9]*.md
+	@if [ "$$(id -u)" = 0 ]; then ./bin/twinbox lesson run --backend native lessons/[0-9]*.md; \
+	else echo "make lessons: the native engine needs root; lessons checked on the simulator only"; fi
