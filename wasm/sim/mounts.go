@@ -27,6 +27,19 @@ type mountReq struct {
 type mountList struct {
 	ns   *vfs.Namespace
 	reqs []mountReq
+	// cg is the container's cgroup, which its tmpfs mounts charge; nil
+	// for the host's.
+	cg func() *kernel.Cgroup
+}
+
+// tmpfs returns a new tmpfs for l's namespace: charged to the container's
+// cgroup in a container.
+func (b *Backend) tmpfs(l *mountList) vfs.FS {
+	t := vfs.NewTree(b.vclock())
+	if l.cg == nil {
+		return t
+	}
+	return chargedFS{FS: t, cg: l.cg}
 }
 
 func (l *mountList) mount(target string, fsys vfs.FS, opts vfs.MountOptions) error {
@@ -75,7 +88,7 @@ func (b *Backend) mountSystem(ns *vfs.Namespace, l *mountList, pidns func() *ker
 		{"/dev/pts", vfs.NewTree(b.vclock()), ptsOpts},
 		{"/sys", b.sysTree(), sysOpts},
 		{"/dev/mqueue", vfs.NewTree(b.vclock()), mqueueOpts},
-		{"/dev/shm", vfs.NewTree(b.vclock()), shmOpts},
+		{"/dev/shm", b.tmpfs(l), shmOpts},
 	}
 	if kind == hostSystem {
 		steps[1].opts = vfs.MountOptions{Type: "devtmpfs", Device: "udev", Options: "rw,nosuid,relatime,size=1985384k,nr_inodes=496346,mode=755"}
@@ -136,7 +149,7 @@ func (b *Backend) sysTree() *vfs.Tree {
 // mounts of spec, shallowest first.
 func (b *Backend) containerMounts(c *container, spec *backend.Spec, sb *sandbox) (*vfs.Namespace, error) {
 	rootOpts := vfs.MountOptions{Type: "overlay", Device: "overlay", Options: b.overlayOptions(c, "rw")}
-	l := &mountList{ns: vfs.NewNamespace(c.rootfs, rootOpts)}
+	l := &mountList{ns: vfs.NewNamespace(c.rootfs, rootOpts), cg: func() *kernel.Cgroup { return sb.cg }}
 	if err := b.mountSystem(l.ns, l, func() *kernel.PIDNamespace { return sb.ns.PID }, containerSystem); err != nil {
 		return nil, backend.WithCode(backend.Internal, err)
 	}
@@ -222,7 +235,7 @@ func (b *Backend) mountUser(l *mountList, m backend.Mount) error {
 		}
 		opts.Source = p
 	case "tmpfs":
-		src = vfs.NewTree(b.vclock())
+		src = b.tmpfs(l)
 		opts = tmpfsOpts
 	default:
 		return backend.Errorf(backend.InvalidParameter, "unknown mount type %q", m.Type)

@@ -101,6 +101,7 @@ func (b *Backend) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 		return nil, err
 	}
 	sb.init = p
+	p.cg = sb.cg
 	b.mu.Lock()
 	c.run = sb
 	c.ended = nil
@@ -366,7 +367,10 @@ type process struct {
 	stderr *outlet
 	// onExit runs once the process has ended, before Wait returns; set
 	// before started is closed.
-	onExit  func(backend.ExitStatus)
+	onExit func(backend.ExitStatus)
+	// cg, for a container's first process, is the container's cgroup,
+	// whose OOM kills its exit status reports; set before started.
+	cg      *kernel.Cgroup
 	started chan struct{}
 	copied  chan struct{} // closed when the terminal's output is all copied
 	done    chan struct{}
@@ -385,6 +389,9 @@ func (p *process) reap() {
 	}
 	<-p.started
 	p.status = backend.ExitStatus{Code: code, At: at}
+	if p.cg != nil {
+		p.status.OOMKilled = p.cg.OOMKilled()
+	}
 	if p.onExit != nil {
 		p.onExit(p.status)
 	}

@@ -15,6 +15,7 @@ var mains = map[string]func(c *cmd) int{
 	"cp":        cpMain,
 	"cut":       cutMain,
 	"date":      dateMain,
+	"dd":        ddMain,
 	"df":        dfMain,
 	"dirname":   dirnameMain,
 	"du":        duMain,

@@ -1,7 +1,10 @@
 package kernel
 
 import (
+	"syscall"
 	"time"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
 // Limits are a cgroup's resource limits; zero means unlimited.
@@ -15,8 +18,12 @@ type Limits struct {
 
 // Cgroup is a control group: the processes of one container. It carries
 // the container's limits, its accounting and the freezer that `docker
-// pause` uses. Memory limits are recorded, not yet enforced; the pids limit
-// is enforced at Spawn.
+// pause` uses. The pids limit is enforced at Spawn (fork fails with
+// EAGAIN). The memory limit is enforced on what the simulation can count:
+// its processes' resident memory (fixed per program) plus the bytes of the
+// files they keep in the container's tmpfs mounts (/dev/shm, --tmpfs),
+// which Linux charges to the writer's cgroup and cannot reclaim without
+// swap; Charge accounts those and runs the OOM killer.
 type Cgroup struct {
 	k      *Kernel
 	path   string
@@ -25,6 +32,8 @@ type Cgroup struct {
 	procs  map[*Process]struct{}
 	// CPU time of processes that have left the group.
 	cpuGone time.Duration
+	shmem   int64 // bytes of tmpfs files charged to it
+	oom     bool  // the OOM killer has killed one of its processes
 }
 
 // NewCgroup makes a cgroup named path ("/docker/<id>") with limits.
@@ -98,7 +107,57 @@ func (c *Cgroup) Usage() Usage {
 			u.Memory += p.rss
 		}
 	}
+	u.Memory += c.shmem
 	return u
+}
+
+// Charge accounts delta bytes of tmpfs pages to the cgroup (a negative
+// delta uncharges freed pages). When a charge would take the cgroup's
+// memory past its limit, the kernel's OOM killer sends SIGKILL to the
+// process of the cgroup with the most resident memory (the newest one on a
+// tie, as select_bad_process ends up choosing), the cgroup records the OOM
+// kill, and the charge fails with ENOMEM. A cgroup without a limit takes
+// any charge.
+func (c *Cgroup) Charge(delta int64) error {
+	c.k.mu.Lock()
+	defer c.k.mu.Unlock()
+	if delta <= 0 {
+		c.shmem = max(0, c.shmem+delta)
+		return nil
+	}
+	lim := c.limits.Memory
+	if lim <= 0 {
+		c.shmem += delta
+		return nil
+	}
+	var used int64
+	var victim *Process
+	for p := range c.procs {
+		if p.state == stateZombie {
+			continue
+		}
+		used += p.rss
+		if p.killSig == 0 && (victim == nil || p.rss > victim.rss || (p.rss == victim.rss && p.pid > victim.pid)) {
+			victim = p
+		}
+	}
+	if used+c.shmem+delta <= lim {
+		c.shmem += delta
+		return nil
+	}
+	c.oom = true
+	if victim != nil {
+		c.k.sendLocked(c.k.root.PID, victim, backend.SIGKILL)
+	}
+	return syscall.ENOMEM
+}
+
+// OOMKilled reports whether the OOM killer has killed a process of the
+// cgroup, as memory.oom_control's oom_kill counter tells dockerd.
+func (c *Cgroup) OOMKilled() bool {
+	c.k.mu.Lock()
+	defer c.k.mu.Unlock()
+	return c.oom
 }
 
 // Processes returns the cgroup's processes, by host PID.

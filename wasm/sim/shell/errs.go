@@ -53,6 +53,20 @@ func (e *errTranslator) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// forkFailed reports that a fork failed (EAGAIN: the cgroup's pids limit),
+// as ash does: "can't fork", and the shell exits with status 2 after the
+// statement. Only the first failure is reported; later forks of the same
+// statement fail quietly, as ash would have stopped at the first.
+func (e *errTranslator) forkFailed() {
+	e.mu.Lock()
+	first := !e.fatal
+	e.fatal = true
+	e.mu.Unlock()
+	if first {
+		e.sh.stderr.Write([]byte(e.sh.prefix("") + "can't fork: Resource temporarily unavailable\n"))
+	}
+}
+
 // takeFatal reports and clears whether a fatal error was reported.
 func (e *errTranslator) takeFatal() bool {
 	e.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 
 	"mvdan.cc/sh/v3/interp"
 
@@ -243,6 +244,10 @@ func (sh *shell) external(ctx context.Context, hc interp.HandlerContext, args []
 			if c2, err2 := sh.p.Spawn(sys.Cmd{Args: script, Env: env, Dir: hc.Dir, Stdin: stdin, Stdout: sh.stdoutOf(hc), Stderr: stderr}); err2 == nil {
 				child, err = c2, nil
 			}
+		}
+		if errors.Is(err, syscall.EAGAIN) {
+			sh.runErr.forkFailed()
+			return status(2)
 		}
 		if err != nil {
 			return status(sh.execFailed(hc, "", args[0], err))
