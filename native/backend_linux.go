@@ -159,7 +159,7 @@ func (b *Backend) Close() error {
 }
 
 // SetResolver gives the embedded DNS servers the engine's names.
-func (b *Backend) SetResolver(r backend.NameResolver) { b.rt.Resolve = r.Resolve }
+func (b *Backend) SetResolver(r backend.NameResolver) { b.rt.SetResolver(r.Resolve) }
 
 // Routes lists the machine's IPv4 prefixes but the daemon's bridges'.
 func (b *Backend) Routes(ctx context.Context) ([]netip.Prefix, error) {

@@ -235,6 +235,64 @@ func TestProxy(t *testing.T) {
 	}
 }
 
+// TestProxyUDP: a published UDP port carries datagrams to the container
+// and its replies back to the sender.
+func TestProxyUDP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: network namespaces and bridges")
+	}
+	n := network("u", 7, true, false)
+	n.Bridge = fmt.Sprintf("tbtu%d", os.Getpid()%100000)
+	if err := CreateBridge(n); err != nil {
+		t.Skipf("no bridge with 10.99.7.0/24 here: %v", err)
+	}
+	t.Cleanup(func() { RemoveBridge(n.Bridge) })
+	c := newCtr(t, n, 2)
+	var pc net.PacketConn
+	if err := InNamespace(int(c.ns.Fd()), func() (err error) {
+		pc, err = net.ListenPacket("udp4", ":53")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() { // an upper-casing echo
+		buf := make([]byte, 512)
+		for {
+			k, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo([]byte(strings.ToUpper(string(buf[:k]))), from)
+		}
+	}()
+	probe, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := probe.LocalAddr().(*net.UDPAddr).Port
+	probe.Close()
+	p, err := StartProxy(backend.PortMapping{Proto: "udp", ContainerPort: 53, HostIP: netip.IPv4Unspecified(), HostPort: uint16(port), ContainerIP: c.addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	conn, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, msg := range []string{"one", "two"} {
+		conn.Write([]byte(msg))
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 64)
+		k, err := conn.Read(buf)
+		if got, want := string(buf[:k]), strings.ToUpper(msg); err != nil || got != want {
+			t.Errorf("reply to %q: got %q, %v; want %q", msg, got, err, want)
+		}
+	}
+}
+
 func dial(t *testing.T, addr string) string {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp4", addr, time.Second)

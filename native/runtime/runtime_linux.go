@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,9 +37,9 @@ type Runtime struct {
 	// Exe is the binary re-executed for monitors and inits; its main must
 	// call Init first. Default /proc/self/exe.
 	Exe string
-	// Resolve answers the embedded DNS server's queries of container id
-	// (see backend.NameResolver); nil answers nothing.
-	Resolve func(id, name string) []netip.Addr
+	// resolver answers the embedded DNS servers' queries (see
+	// SetResolver).
+	resolver atomic.Pointer[func(id, name string) []netip.Addr]
 
 	mu   sync.Mutex
 	ctrs map[string]*container
@@ -514,10 +515,10 @@ func (r *Runtime) startServices(id string, nsFd int, ports []backend.PortMapping
 	}
 	if dns {
 		resolve := func(name string) []netip.Addr {
-			if r.Resolve == nil {
-				return nil
+			if f := r.resolver.Load(); f != nil {
+				return (*f)(id, name)
 			}
-			return r.Resolve(id, name)
+			return nil
 		}
 		srv, err := network.StartDNS(nsFd, resolve)
 		if err != nil {
@@ -527,6 +528,13 @@ func (r *Runtime) startServices(id string, nsFd int, ports []backend.PortMapping
 		svcs = append(svcs, srv)
 	}
 	return svcs, nil
+}
+
+// SetResolver sets what the embedded DNS servers answer container id's
+// query for name with (see backend.NameResolver); until then they answer
+// NXDOMAIN.
+func (r *Runtime) SetResolver(resolve func(id, name string) []netip.Addr) {
+	r.resolver.Store(&resolve)
 }
 
 // usesEmbeddedDNS reports whether the container's resolv.conf names the
