@@ -174,13 +174,19 @@ func (c *cmd) linkLine(s *netsim.Stack, l netsim.Link) string {
 		b.WriteString(": ")
 	}
 	var flags []string
+	if l.Up && l.NoCarrier {
+		flags = append(flags, "NO-CARRIER")
+	}
 	if l.Kind == netsim.KindLoopback {
 		flags = append(flags, "LOOPBACK")
 	} else {
 		flags = append(flags, "BROADCAST", "MULTICAST")
 	}
 	if l.Up {
-		flags = append(flags, "UP", "LOWER_UP")
+		flags = append(flags, "UP")
+		if !l.NoCarrier {
+			flags = append(flags, "LOWER_UP")
+		}
 	}
 	if mdown {
 		flags = append(flags, "M-DOWN")
@@ -193,7 +199,11 @@ func (c *cmd) linkLine(s *netsim.Stack, l netsim.Link) string {
 	if l.Master != nil {
 		fmt.Fprintf(&b, "master %s ", l.Master.Name)
 	}
-	b.WriteString("qlen 1000")
+	// print_queuelen: only a link with a transmit queue; veths and
+	// bridges have none (IFF_NO_QUEUE), so their line ends after a space.
+	if l.Kind == netsim.KindLoopback || l.Kind == netsim.KindEther {
+		b.WriteString("qlen 1000")
+	}
 	return b.String()
 }
 

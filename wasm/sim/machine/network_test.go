@@ -90,8 +90,8 @@ func TestNetworkScenario(t *testing.T) {
 	}
 	got, _ := host(t, m, "ip -o link; ip route")
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`(?m)^3: docker0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue qlen 1000\\`),
-		regexp.MustCompile(`(?m)^\d+: veth[0-9a-f]{7}@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue master docker0 qlen 1000\\`),
+		regexp.MustCompile(`(?m)^3: docker0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \\`),
+		regexp.MustCompile(`(?m)^\d+: veth[0-9a-f]{7}@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue master docker0 \\`),
 		regexp.MustCompile(`(?m)^172\.17\.0\.0/16 dev docker0 scope link  src 172\.17\.0\.1 $`),
 		regexp.MustCompile(`(?m)^default via 10\.0\.2\.2 dev eth0 $`),
 	} {
@@ -99,9 +99,13 @@ func TestNetworkScenario(t *testing.T) {
 			t.Errorf("host ip: no line like /%s/ in:\n%s", want, got)
 		}
 	}
-	// Removing the containers removes their veths.
+	// Removing the containers removes their veths, and docker0 has no
+	// carrier left.
 	docker(t, m, "rm", "-f", "web", "db")
 	if got, _ := host(t, m, "ip link | grep -c veth"); got != "0\n" {
 		t.Errorf("got %q veths after the containers were removed, want 0", got)
+	}
+	if got, _ := host(t, m, "ip link show docker0 | head -1"); got != "3: docker0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue \n" {
+		t.Errorf("empty docker0: got %q", got)
 	}
 }

@@ -78,6 +78,9 @@ type Link struct {
 	Master *Link
 	// Stack is the stack the link is in.
 	Stack *Stack
+	// NoCarrier is set, in Links' copies, for a bridge with no port: up
+	// but without carrier, as Linux shows an empty docker0.
+	NoCarrier bool
 
 	bridge *Bridge // for a bridge link: its ports
 }
@@ -199,6 +202,7 @@ func (s *Stack) Links() []Link {
 	for i, l := range s.links {
 		out[i] = *l
 		out[i].Addrs = append([]netip.Prefix(nil), l.Addrs...)
+		out[i].NoCarrier = l.bridge != nil && len(l.bridge.ports) == 0
 	}
 	return out
 }
@@ -247,7 +251,10 @@ func (n *Net) AddBridge(name string, addr netip.Prefix, icc, internal bool) erro
 		return syscall.EEXIST
 	}
 	br := &Bridge{ICC: icc, Internal: internal, n: n}
-	br.Link = &Link{Name: name, Kind: KindBridge, MAC: mac("bridge:" + name), MTU: 1500, Up: true, bridge: br}
+	// libnetwork gives its bridges a MAC of Docker's 02:42 prefix.
+	h := hash("bridge:" + name)
+	brMAC := fmt.Sprintf("02:42:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3])
+	br.Link = &Link{Name: name, Kind: KindBridge, MAC: brMAC, MTU: 1500, Up: true, bridge: br}
 	if addr.IsValid() {
 		br.Link.Addrs = []netip.Prefix{addr}
 	}
