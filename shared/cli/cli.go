@@ -599,6 +599,7 @@ func (c *dockerCLI) addCommands(root *cobra.Command) {
 
 		c.newAttachCommand(),
 		c.newCommitCommand(),
+		c.newCpCommand(),
 		c.newCreateCommand(),
 		c.newDiffCommand(),
 		c.newKillCommand(),
@@ -633,6 +634,7 @@ func (c *dockerCLI) newContainerCommand() *cobra.Command {
 	cmd.AddCommand(
 		c.newAttachCommand(),
 		c.newCommitCommand(),
+		c.newCpCommand(),
 		c.newCreateCommand(),
 		c.newDiffCommand(),
 		c.newExecCommand(),
