@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/twinbox-dev/twinbox/native/network"
 )
@@ -46,14 +48,94 @@ func BenchmarkRunRm(b *testing.B) {
 	if out, err := d.docker("load", "-i", *baseImage); err != nil {
 		b.Fatalf("load: %v\n%s", err, out)
 	}
-	for _, net := range []string{"bridge", "none"} {
-		b.Run(net, func(b *testing.B) {
-			args := []string{"--host", "unix://" + d.sock, "run", "--rm", "--net", net, "busybox", "true"}
+	for _, c := range []struct{ name, args string }{
+		{"bridge", "--net bridge"},
+		{"none", "--net none"},
+		// Issue 6: with a published port (a proxy listening and closed).
+		{"publish", "--net bridge -p 80"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			args := append([]string{"--host", "unix://" + d.sock, "run", "--rm"}, strings.Fields(c.args)...)
+			args = append(args, "busybox", "true")
 			for b.Loop() {
 				if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 					b.Fatalf("%v\n%s", err, out)
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkHundredOnBridge is issue 6's scale figure: 100 containers
+// started (`run -d`, each from the CLI) on one user-defined network and
+// removed with one `rm -f`; it reports the time per container and fails
+// when a veth, a listener or a bridge is left.
+func BenchmarkHundredOnBridge(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("the native engine needs root")
+	}
+	bin, err := filepath.Abs(builtBin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		b.Skipf("%s is missing (make build)", builtBin)
+	}
+	if _, err := os.Stat(*baseImage); err != nil {
+		b.Skipf("the base image %s is missing (make base)", *baseImage)
+	}
+	dir := b.TempDir()
+	d := &crashDaemon{
+		bin:    bin,
+		root:   filepath.Join(dir, "root"),
+		sock:   filepath.Join(dir, "engine.sock"),
+		bridge: fmt.Sprintf("tbxh%d", os.Getpid()%100000),
+	}
+	d.start(b)
+	defer func() {
+		d.cmd.Process.Signal(os.Interrupt)
+		d.cmd.Wait()
+		network.RemoveBridge(d.bridge)
+	}()
+	if out, err := d.docker("load", "-i", *baseImage); err != nil {
+		b.Fatalf("load: %v\n%s", err, out)
+	}
+	if out, err := d.docker("network", "create", "hundred"); err != nil {
+		b.Fatalf("network create: %v\n%s", err, out)
+	}
+	id, _ := d.docker("network", "inspect", "-f", "{{.Id}}", "hundred")
+	brif := "/sys/class/net/br-" + strings.TrimSpace(id)[:12] + "/brif"
+	const n = 100
+	for b.Loop() {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("c%03d", i)
+			if out, err := d.docker("run", "-d", "--name", names[i], "--network", "hundred", "busybox", "sleep", "600"); err != nil {
+				b.Fatalf("run %s: %v\n%s", names[i], err, out)
+			}
+		}
+		if ports, _ := os.ReadDir(brif); len(ports) != n {
+			b.Fatalf("%d veths on the bridge, want %d", len(ports), n)
+		}
+		if out, err := d.docker(append([]string{"rm", "-f"}, names...)...); err != nil {
+			b.Fatalf("rm: %v\n%s", err, out)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/container")
+	b.StopTimer()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ports, _ := os.ReadDir(brif)
+		if len(ports) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d veths left on the bridge 5 s after rm", len(ports))
+		}
+	}
+	if out, err := d.docker("network", "rm", "hundred"); err != nil {
+		b.Fatalf("network rm: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Dir(brif)); err == nil {
+		b.Fatal("the network's bridge is left")
 	}
 }
