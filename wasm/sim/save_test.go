@@ -107,6 +107,9 @@ func TestSaveLoad(t *testing.T) {
 	if got, want := formatChanges(must2(b.Changes(m.ctx, opq))), formatChanges(must2(m.b.Changes(m.ctx, opq))); got != want {
 		t.Errorf("diff of the opaque directory after load: got %q, want %q", got, want)
 	}
+	if br, ok := b.net.Bridge("br-n1"); !ok || br.Link.Name != "br-n1" {
+		t.Error("the network's bridge is not on the loaded host")
+	}
 	if err := b.CreateNetwork(m.ctx, backend.Network{ID: "n1", Bridge: "br-n1"}); !backend.IsConflict(err) {
 		t.Errorf("network after load: got %v, want it there", err)
 	}

@@ -436,15 +436,21 @@ var EmbeddedDNS = netip.MustParseAddr("127.0.0.11")
 // network has no outside world to reach), ENETUNREACH without a route.
 func (s *Stack) Lookup(server netip.Addr, name string) ([]netip.Addr, error) {
 	s.n.mu.Lock()
-	defer s.n.mu.Unlock()
 	dst, err := s.reachLocked(server)
+	var dns func(string) []netip.Addr
+	if dst != nil {
+		dns = dst.dns
+	}
+	s.n.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if dst == nil || server != EmbeddedDNS || dst.dns == nil {
+	if server != EmbeddedDNS || dns == nil {
 		return nil, syscall.ETIMEDOUT
 	}
-	return dst.dns(name), nil
+	// Outside the lock: the resolver is the engine's, which may be busy
+	// calling the backend.
+	return dns(name), nil
 }
 
 // hash is a stable digest for generated names and addresses.
