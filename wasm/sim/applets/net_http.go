@@ -5,18 +5,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 )
 
 // dial connects to host:port from the process's namespace, printing
 // busybox's messages for a name nothing resolves or a failed connect.
-func (c *cmd) dial(host string, port uint16) (net.Conn, bool) {
+func (c *cmd) dial(host string, port uint16) (*netsim.Conn, bool) {
 	ip, ok := c.resolve(host)
 	if !ok {
 		c.errorf("bad address '%s'", host)
@@ -254,7 +254,7 @@ func httpdMain(c *cmd) int {
 }
 
 // serveHTTP answers one request on conn and closes it.
-func (c *cmd) serveHTTP(conn net.Conn, home string) {
+func (c *cmd) serveHTTP(conn *netsim.Conn, home string) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	line, err := br.ReadString('\n')
@@ -329,7 +329,7 @@ func ncMain(c *cmd) int {
 	if !ok {
 		return 1
 	}
-	var conn net.Conn
+	var conn *netsim.Conn
 	if o.has("l") {
 		v, ok := o.val("p")
 		if !ok {
@@ -373,7 +373,10 @@ func ncMain(c *cmd) int {
 	}
 	defer conn.Close()
 	go func() {
+		// At the end of its input nc shuts down its sending half, so
+		// that the other side reads end-of-file, and goes on reading.
 		io.Copy(conn, c.stdin())
+		conn.CloseWrite()
 	}()
 	done := c.blocked()
 	io.Copy(c.out, conn)

@@ -99,6 +99,19 @@ func TestNetworkScenario(t *testing.T) {
 			t.Errorf("host ip: no line like /%s/ in:\n%s", want, got)
 		}
 	}
+	// nc between two containers: each side shuts down its sending half
+	// at the end of its input, as busybox's nc does.
+	docker(t, m, "run", "-d", "--name", "ncsrv", "busybox", "sh", "-c", "echo hi from the server | nc -l -p 9000")
+	if got, code := docker(t, m, "run", "--rm", "--link", "ncsrv", "busybox", "sh", "-c", "echo hi from the client | nc ncsrv 9000"); got != "hi from the server\n" || code != 0 {
+		t.Errorf("nc client: got %q exit %d", got, code)
+	}
+	if got, _ := docker(t, m, "logs", "ncsrv"); got != "hi from the client\n" {
+		t.Errorf("nc server: got %q", got)
+	}
+	if got, code := docker(t, m, "run", "--rm", "busybox", "nc", "172.17.0.1", "9000"); code != 1 || got != "nc: can't connect to remote host (172.17.0.1): Connection refused\n" {
+		t.Errorf("nc to a closed port: got %q exit %d", got, code)
+	}
+	docker(t, m, "rm", "-f", "ncsrv")
 	// Removing the containers removes their veths, and docker0 has no
 	// carrier left.
 	docker(t, m, "rm", "-f", "web", "db")

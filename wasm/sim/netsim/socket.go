@@ -2,7 +2,7 @@ package netsim
 
 import (
 	"context"
-	"net"
+	"io"
 	"net/netip"
 	"syscall"
 )
@@ -18,7 +18,7 @@ type portKey struct {
 type Listener struct {
 	s      *Stack
 	key    portKey
-	conns  chan net.Conn
+	conns  chan *Conn
 	closed chan struct{}
 }
 
@@ -52,7 +52,7 @@ func (s *Stack) Listen(addr netip.AddrPort) (*Listener, error) {
 			}
 		}
 	}
-	l := &Listener{s: s, key: portKey{a, addr.Port()}, conns: make(chan net.Conn, backlog), closed: make(chan struct{})}
+	l := &Listener{s: s, key: portKey{a, addr.Port()}, conns: make(chan *Conn, backlog), closed: make(chan struct{})}
 	s.listeners[l.key] = l
 	return l, nil
 }
@@ -62,7 +62,7 @@ func (l *Listener) Addr() netip.AddrPort { return netip.AddrPortFrom(l.key.addr,
 
 // Accept waits for a connection. Errors: EINVAL once the socket is
 // closed; ctx's error when ctx is done first.
-func (l *Listener) Accept(ctx context.Context) (net.Conn, error) {
+func (l *Listener) Accept(ctx context.Context) (*Conn, error) {
 	select {
 	case c := <-l.conns:
 		return c, nil
@@ -101,14 +101,14 @@ func (l *Listener) Close() error {
 // EHOSTUNREACH when no interface on the link has the next hop's address,
 // ETIMEDOUT when packets are dropped (a firewall rule, the outside world),
 // ECONNREFUSED when nothing listens.
-func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (net.Conn, error) {
+func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (*Conn, error) {
 	s.n.mu.Lock()
 	l, err := s.dialLocked(dst, 0)
 	s.n.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	mine, theirs := net.Pipe()
+	mine, theirs := pipe()
 	select {
 	case l.conns <- theirs:
 		return mine, nil
@@ -177,4 +177,36 @@ func (n *Net) Unpublish(host netip.AddrPort) {
 		a = netip.IPv4Unspecified()
 	}
 	delete(n.ports, portKey{a, host.Port()})
+}
+
+// Conn is a TCP connection: a byte stream each way. Writes wait until the
+// other side reads (no buffering, as a full socket buffer would have it).
+type Conn struct {
+	r *io.PipeReader
+	w *io.PipeWriter
+}
+
+// pipe returns the two ends of a new connection.
+func pipe() (*Conn, *Conn) {
+	ar, bw := io.Pipe()
+	br, aw := io.Pipe()
+	return &Conn{r: ar, w: aw}, &Conn{r: br, w: bw}
+}
+
+// Read reads what the other side wrote; io.EOF once it closed or shut
+// down its writing half.
+func (c *Conn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// Write sends b to the other side. Errors: io.ErrClosedPipe once either
+// side closed the stream.
+func (c *Conn) Write(b []byte) (int, error) { return c.w.Write(b) }
+
+// CloseWrite shuts down the writing half (shutdown(SHUT_WR)): the other
+// side reads end-of-file; this side can still read.
+func (c *Conn) CloseWrite() error { return c.w.Close() }
+
+// Close closes both halves.
+func (c *Conn) Close() error {
+	c.w.Close()
+	return c.r.Close()
 }
