@@ -76,6 +76,7 @@ var mains = map[string]func(c *cmd) int{
 	"sync":      syncMain,
 	"tac":       tacMain,
 	"tail":      tailMain,
+	"tar":       tarMain,
 	"tee":       teeMain,
 	"test":      testMain,
 	"time":      timeMain,
