@@ -35,6 +35,10 @@ const DNSAddr = "127.0.0.11:53"
 // dnsTTL is the TTL of the answers, dockerd's respTTL.
 const dnsTTL = 600
 
+// maxDNSConns bounds the TCP connections a server serves at once (each
+// costs the daemon a goroutine).
+const maxDNSConns = 64
+
 // InNamespace runs fn on a thread that has entered the network namespace
 // nsFd, then returns the thread to the daemon's namespace. Sockets fn
 // creates belong to that namespace. The thread is never reused.
@@ -139,6 +143,12 @@ func (s *DNSServer) serveTCP() {
 			s.mu.Unlock()
 			c.Close()
 			return
+		}
+		if len(s.conns) >= maxDNSConns {
+			// A container may not make the daemon hold more.
+			s.mu.Unlock()
+			c.Close()
+			continue
 		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
