@@ -148,6 +148,10 @@ func (b *Backend) vclock() vfs.Clock { return b.clock.Now }
 // and namespaces (the lesson pictures, /proc).
 func (b *Backend) Kernel() *kernel.Kernel { return b.k }
 
+// Net returns the machine's network: the host's stack, the bridges and
+// the containers' stacks, for callers that picture it.
+func (b *Backend) Net() *netsim.Net { return b.net }
+
 // HostFS returns the host's filesystem, as the host's root sees it.
 func (b *Backend) HostFS() vfs.FS { return b.hostM }
 

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/twinbox-dev/twinbox/shared/api/wire"
 	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
@@ -108,4 +110,50 @@ func BenchmarkIdleExitedContainer(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/container")
 	}
+}
+
+// BenchmarkNetworkInspect100 is issue 6's simulator figure: `docker network
+// inspect` of a user-defined network with 100 running containers on it
+// (target ≤ 5 ms). Setting up the containers reports their start time.
+func BenchmarkNetworkInspect100(b *testing.B) {
+	ctx := context.Background()
+	m, err := New(ctx, Options{Preload: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	e := m.Engine
+	if _, err := e.NetworkCreate(ctx, wire.NetworkCreateRequest{Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	for i := range 100 {
+		c, err := e.ContainerCreate(ctx, engine.CreateOptions{Name: fmt.Sprintf("c%03d", i),
+			Config:     &container.Config{Image: "busybox", Cmd: []string{"sleep", "3600"}},
+			HostConfig: &container.HostConfig{NetworkMode: "bench"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.ContainerStart(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perStart := float64(time.Since(start).Microseconds()) / 100
+	veths := 0
+	for _, br := range m.Backend.Net().Bridges() {
+		if br.Link.Name != "docker0" {
+			veths += len(br.Ports())
+		}
+	}
+	if veths != 100 {
+		b.Fatalf("got %d veths on the network's bridge, want 100", veths)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		n, err := e.NetworkInspect(ctx, "bench")
+		if err != nil || len(n.Containers) != 100 {
+			b.Fatalf("inspect: %d containers, %v", len(n.Containers), err)
+		}
+	}
+	b.ReportMetric(perStart, "µs/container-start")
 }
