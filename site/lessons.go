@@ -258,7 +258,7 @@ func (r *stepRenderer) image(w util.BufWriter, src []byte, n ast.Node, entering 
 	if arg == "" {
 		arg = p.Params.Get("name")
 	}
-	fmt.Fprintf(w, "<figure class=\"viz\" data-kind=\"%s\" data-arg=\"%s\"><div class=\"viz-body\"></div><figcaption>%s <button class=\"draw\" type=\"button\">Draw</button></figcaption></figure>",
+	fmt.Fprintf(w, "<figure class=\"viz\" data-kind=\"%s\" data-arg=\"%s\"><div class=\"viz-body\"></div><figcaption>%s <button class=\"draw\" type=\"button\">Redraw</button></figcaption></figure>",
 		html.EscapeString(p.Kind), html.EscapeString(arg), html.EscapeString(p.Alt))
 	return ast.WalkSkipChildren, nil
 }

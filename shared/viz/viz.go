@@ -376,3 +376,55 @@ func Containers(list []ContainerState) []byte {
 	s.h = y + margin
 	return s.done("Containers")
 }
+
+// Lifecycle draws the container state machine — created, running, paused,
+// exited — with the commands that move a container between the states,
+// and in each state the containers that are in it now.
+func Lifecycle(list []ContainerState) []byte {
+	s := &svg{}
+	type box struct{ x, y int }
+	const bw, bh = 124, 96
+	boxes := map[string]box{"created": {margin, 76}, "running": {218, 76}, "exited": {width - margin - bw, 76}, "paused": {218, 262}}
+	s.b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>` + "\n")
+	s.text(margin, margin+14, "title", "start", "The life of a container")
+	arrow := func(x1, y1, x2, y2 int, label string, lx, ly int) {
+		fmt.Fprintf(&s.b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#57606a\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n", x1, y1, x2, y2)
+		s.text(lx, ly, "dim", "middle", label)
+	}
+	c, r, e, p := boxes["created"], boxes["running"], boxes["exited"], boxes["paused"]
+	arrow(c.x+bw, r.y+30, r.x, r.y+30, "start", (c.x+bw+r.x)/2, r.y+24)
+	arrow(r.x+bw, r.y+30, e.x, e.y+30, "stop, kill", (r.x+bw+e.x)/2, r.y+24)
+	arrow(e.x, e.y+64, r.x+bw, r.y+64, "start", (r.x+bw+e.x)/2, r.y+80)
+	arrow(r.x+50, r.y+bh, p.x+50, p.y, "pause", r.x+24, (r.y+bh+p.y)/2)
+	arrow(p.x+100, p.y, r.x+100, r.y+bh, "unpause", r.x+136, (r.y+bh+p.y)/2)
+	arrow(c.x+bw/2, c.y-22, c.x+bw/2, c.y, "", 0, 0)
+	s.text(c.x, c.y-28, "dim", "start", "create (run = create + start)")
+	arrow(e.x+bw/2, e.y+bh, e.x+bw/2, e.y+bh+40, "", 0, 0)
+	s.text(e.x+bw, e.y+bh+56, "dim", "end", "rm: gone, with its layer")
+	in := map[string][]string{}
+	for _, ct := range list {
+		st := ct.State
+		switch st {
+		case "dead":
+			st = "exited"
+		case "restarting":
+			st = "running"
+		}
+		in[st] = append(in[st], ct.Name)
+	}
+	for _, st := range []string{"created", "running", "exited", "paused"} {
+		b := boxes[st]
+		s.rect(b.x, b.y, bw, bh, "s-"+st)
+		s.text(b.x+bw/2, b.y+20, "title", "middle", st)
+		names := in[st]
+		for i, n := range names {
+			if i == 3 && len(names) > 4 {
+				s.text(b.x+bw/2, b.y+38+16*i, "dim", "middle", fmt.Sprintf("and %d more", len(names)-3))
+				break
+			}
+			s.text(b.x+bw/2, b.y+38+16*i, "", "middle", clip(n, 18))
+		}
+	}
+	s.h = p.y + bh + margin
+	return s.done("The life of a container")
+}

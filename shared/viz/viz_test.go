@@ -39,6 +39,11 @@ func TestGolden(t *testing.T) {
 			{Name: "<script>", ID: "cccccccccccccccc", Image: "busybox", State: "created", Status: "Created"},
 		})},
 		{"containers-none", Containers(nil)},
+		{"lifecycle", Lifecycle([]ContainerState{
+			{Name: "web", State: "running"}, {Name: "old", State: "exited"}, {Name: "gone", State: "dead"},
+			{Name: "new", State: "created"}, {Name: "a", State: "paused"}, {Name: "b", State: "paused"},
+			{Name: "c", State: "paused"}, {Name: "d", State: "paused"}, {Name: "e", State: "paused"},
+		})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,7 +96,8 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   await waitScreen(/# $/);
   figures.firstPromptMs = Date.now() - t0;
   Object.assign(figures, await page.evaluate(() => ({
-    workerLoadMs: Number(document.body.dataset.loadMs), machineBootMs: Number(document.body.dataset.bootMs),
+    compileMs: Number(document.body.dataset.compileMs), instantiateMs: Number(document.body.dataset.loadMs),
+    machineBootMs: Number(document.body.dataset.bootMs),
   })));
   await page.click(".xterm");
 
@@ -137,13 +138,48 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   // The state is kept: after a reload the containers are still there.
   const saves = Number(await page.evaluate(() => document.body.dataset.saves || 0));
   await page.waitForFunction((n) => Number(document.body.dataset.saves || 0) > n, saves, { timeout: 10000 });
+  const t1 = Date.now();
   await page.reload();
   await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
   await waitScreen(/# $/);
+  figures.reloadToPromptMs = Date.now() - t1;
+  figures.restoredBootMs = Number(await page.evaluate(() => document.body.dataset.bootMs));
   await page.click(".xterm");
   const ps = await run("docker ps -a --format '{{.Names}} {{.Status}}'");
   assert.match(ps, /^changed Exited \(0\)/m);
   const diff2 = await run("docker diff changed");
   assert.match(diff2, /^D \/bin\/ls$/m);
   await shot("3-reloaded");
+});
+
+test("bad input leaves the page responsive: a loop stopped by ^C, 100 KB typed, garbage", async () => {
+  await page.goto(base + "/lessons/02-container-lifecycle");
+  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await prompt();
+  // The lesson's picture of the life cycle is drawn from the engine.
+  await page.waitForSelector("figure.viz.drawn svg", { timeout: 10000 });
+  await page.click(".xterm");
+
+  await page.keyboard.type("while true; do :; done");
+  await page.keyboard.press("Enter");
+  await new Promise((r) => setTimeout(r, 500));
+  const t = Date.now();
+  await page.keyboard.press("Control+C");
+  await prompt(0, 20000);
+  figures.interruptMs = Date.now() - t;
+  assert.equal((await run("echo still here")).trim(), "still here");
+
+  // 100 KB on one line: the terminal's line limit, then a prompt again.
+  await page.evaluate(() => window.twinboxType("echo " + "x".repeat(100 * 1024) + "\r"));
+  await prompt(0, 30000);
+  // An unbalanced quote: the second prompt, left with ^C.
+  await page.keyboard.type("echo 'unbalanced");
+  await page.keyboard.press("Enter");
+  await waitScreen(/\n> $/);
+  await page.keyboard.press("Control+C");
+  await prompt();
+  const garbage = await run("\u00e9\u00e8 ;; ][ $((");
+  assert.match(garbage, /syntax error|not found/);
+  assert.equal((await run("docker ps -a --format '{{.Names}}'")).includes("changed"), true);
+  await shot("4-bad-input");
 });

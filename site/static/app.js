@@ -29,6 +29,7 @@ term.loadAddon(fit);
 term.open(el);
 fit.fit();
 window.twinboxTerm = term; // for the browser tests
+window.twinboxType = (data) => type(data);
 
 let worker = null;
 let calls = new Map();
@@ -38,10 +39,25 @@ let lastOutput = 0;
 let dirty = false;
 let saves = 0;
 
-function start(saved) {
+// The simulator is compiled once, here, and each worker (a restart after a
+// stuck ^C, a reset) instantiates the same module.
+let compiled = null;
+const compileStart = performance.now();
+function compile() {
+  if (!compiled) {
+    compiled = WebAssembly.compileStreaming(fetch(el.dataset.wasm)).then((mod) => {
+      document.body.dataset.compileMs = String(Math.round(performance.now() - compileStart));
+      return mod;
+    });
+  }
+  return compiled;
+}
+compile();
+
+async function start(saved) {
   ready = false;
-  worker = new Worker(el.dataset.worker);
   const t0 = performance.now();
+  worker = new Worker(el.dataset.worker);
   worker.onmessage = (ev) => {
     const m = ev.data;
     switch (m.type) {
@@ -76,8 +92,16 @@ function start(saved) {
     }
   };
   worker.onerror = (e) => { status("simulator failed: " + e.message); };
+  let module;
+  try {
+    module = await compile();
+  } catch (e) {
+    status("the simulator could not load: " + e);
+    compiled = null;
+    return;
+  }
   worker.postMessage({
-    type: "boot", wasmExec: el.dataset.wasmExec, wasm: el.dataset.wasm,
+    type: "boot", wasmExec: el.dataset.wasmExec, module,
     saved, rows: term.rows, cols: term.cols,
   });
 }
@@ -172,18 +196,24 @@ async function refreshPanel() {
     panelEl.classList.add("error");
   }
   panelEl.dataset.kind = panel;
-  for (const f of document.querySelectorAll("figure.viz.drawn")) drawFigure(f);
+  for (const f of document.querySelectorAll("figure.viz")) drawFigure(f);
 }
 
-// Pictures in the lesson: drawn when asked, redrawn with the panel.
+// Pictures in the lesson: drawn from the engine's state, redrawn with the
+// panel after each command.
 async function drawFigure(f) {
   const body = f.querySelector(".viz-body");
   try {
     body.innerHTML = await call("picture", f.dataset.kind, f.dataset.arg || "");
+    f.classList.add("drawn");
   } catch (e) {
-    body.textContent = String(e);
+    body.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "pending";
+    p.textContent = "Drawn once the steps above have run (" + e + ").";
+    body.append(p);
+    f.classList.remove("drawn");
   }
-  f.classList.add("drawn");
 }
 for (const f of document.querySelectorAll("figure.viz")) {
   f.querySelector("button.draw").addEventListener("click", () => ready && drawFigure(f));

@@ -1,13 +1,13 @@
 // The simulator's Web Worker: it runs wasm/cmd/twinbox (Go, js/wasm) so a
 // busy simulator never freezes the page. Messages from the page:
-//   {type: "boot", wasmExec, wasm, saved, rows, cols}
+//   {type: "boot", wasmExec, module, saved, rows, cols}   module: the compiled simulator
 //   {type: "keys", data}            keys typed, a string
 //   {type: "resize", rows, cols}
 //   {type: "call", id, fn, args}    fn: "picture" | "save" | "ping"
 // and to the page:
 //   {type: "output", data}          the screen's bytes, a Uint8Array
 //   {type: "booted", how, loadMs, bootMs}   how: "restored", "new" or "new: why";
-//                                   loadMs: fetching and compiling, bootMs: the machine's start
+//                                   loadMs: instantiating, bootMs: the machine's start
 //   {type: "reply", id, ok, value}
 "use strict";
 
@@ -47,7 +47,7 @@ async function boot(m) {
   const t0 = performance.now();
   importScripts(m.wasmExec);
   const go = new Go();
-  const { instance } = await WebAssembly.instantiateStreaming(fetch(m.wasm), go.importObject);
+  const instance = await WebAssembly.instantiate(m.module, go.importObject);
   go.run(instance).then(() => postMessage({type: "exit"}));
   const t1 = performance.now();
   const how = await globalThis.twinbox.boot(m.saved, m.rows, m.cols, (data) => {

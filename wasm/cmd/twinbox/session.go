@@ -181,7 +181,8 @@ func (s *session) Save() ([]byte, error) {
 
 // Picture draws one of the engine's pictures (see shared/viz) as SVG:
 // "layers" of an image (arg: its reference), "container" (arg: its name
-// or ID; "" the newest), or "containers".
+// or ID; "" the newest), "containers", or "lifecycle" (the state machine
+// with the containers in each state).
 func (s *session) Picture(ctx context.Context, kind, arg string) ([]byte, error) {
 	switch kind {
 	case "layers":
@@ -206,14 +207,17 @@ func (s *session) Picture(ctx context.Context, kind, arg string) ([]byte, error)
 			return nil, err
 		}
 		return viz.Container(fs), nil
-	case "containers":
+	case "containers", "lifecycle":
 		list, err := viz.FetchContainers(ctx, s.client)
 		if err != nil {
 			return nil, err
 		}
+		if kind == "lifecycle" {
+			return viz.Lifecycle(list), nil
+		}
 		return viz.Containers(list), nil
 	}
-	return nil, fmt.Errorf("picture %q: want layers, container or containers", kind)
+	return nil, fmt.Errorf("picture %q: want layers, container, containers or lifecycle", kind)
 }
 
 // complete returns the candidates for the last word of line: a command
