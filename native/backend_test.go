@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/twinbox-dev/twinbox/native/internal/testrootfs"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
@@ -157,7 +159,7 @@ func TestMountsAndDiff(t *testing.T) {
 	// /etcv exists in the image for the copy-up: make it through CopyIn.
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
-	tw.WriteHeader(&tar.Header{Name: "etcv/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "etcv/", Typeflag: tar.TypeDir, Mode: 0o700, Uid: 1000, Gid: 1000})
 	tw.WriteHeader(&tar.Header{Name: "etcv/seed", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2})
 	tw.Write([]byte("s\n"))
 	tw.Close()
@@ -171,6 +173,11 @@ func TestMountsAndDiff(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(f.root, "volumes/v1/_data/f")); string(data) != "in-volume\n" {
 		t.Errorf("volume content: got %q, want \"in-volume\\n\"", data)
+	}
+	// The copied-up volume's root has the image folder's owner and mode.
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(f.root, "volumes/etcvol/_data"), &st); err != nil || st.Uid != 1000 || st.Gid != 1000 || st.Mode&0o7777 != 0o700 {
+		t.Errorf("copied-up volume root: got uid %d gid %d mode %o (%v), want 1000 1000 700", st.Uid, st.Gid, st.Mode&0o7777, err)
 	}
 	ch, err := f.b.Changes(ctx, id)
 	if err != nil {

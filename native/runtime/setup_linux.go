@@ -287,7 +287,19 @@ func copyUp(rootFd int, m mountConfig) error {
 		return err
 	}
 	defer unix.Close(dst)
-	return storage.CopyTree(src, dst)
+	if err := storage.CopyTree(src, dst); err != nil {
+		return err
+	}
+	// The volume's root takes the owner and mode of the image's folder,
+	// as dockerd's copyOwnership gives it.
+	var st unix.Stat_t
+	if err := unix.Fstat(src, &st); err != nil {
+		return err
+	}
+	if err := unix.Fchown(dst, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	return unix.Fchmod(dst, st.Mode&0o7777)
 }
 
 // pivot makes merged the root, as runc does without a spare folder.
