@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
 // resolve finds name's IPv4 address as the C library's getaddrinfo does
@@ -121,6 +123,11 @@ func pingMain(c *cmd) int {
 	c.printf("PING %s (%s): %d data bytes\n", host, dst, size)
 	c.out.Flush()
 	quiet := o.has("q")
+	// ^C ends the run with the statistics, as busybox's SIGINT handler
+	// prints them.
+	intr := make(chan backend.Signal, 1)
+	c.p.Notify(intr, backend.SIGINT)
+	defer c.p.Reset(backend.SIGINT)
 	start := c.p.Now()
 	sent, got := 0, 0
 	var rtts []time.Duration
@@ -156,7 +163,7 @@ func pingMain(c *cmd) int {
 			}
 			pause = time.Duration(wait) * time.Second
 		}
-		if err := c.p.Sleep(pause); err != nil {
+		if !c.sleepOrSignal(pause, intr) {
 			break
 		}
 	}
@@ -175,6 +182,19 @@ func pingMain(c *cmd) int {
 		return 0
 	}
 	return 1
+}
+
+// sleepOrSignal waits d of the process's clock; it reports false when a
+// signal arrived on sig first or the process was killed.
+func (c *cmd) sleepOrSignal(d time.Duration, sig <-chan backend.Signal) bool {
+	done := make(chan error, 1)
+	go func() { done <- c.p.Sleep(d) }()
+	select {
+	case err := <-done:
+		return err == nil
+	case <-sig:
+		return false
+	}
 }
 
 // msec prints d in milliseconds with three decimals, as ping does.

@@ -99,6 +99,17 @@ func TestNetworkScenario(t *testing.T) {
 			t.Errorf("host ip: no line like /%s/ in:\n%s", want, got)
 		}
 	}
+	// ^C (SIGINT) ends ping with its statistics and status 0.
+	docker(t, m, "run", "-d", "--name", "pinger", "busybox", "ping", "172.17.0.1")
+	docker(t, m, "kill", "-s", "INT", "pinger")
+	if got, code := docker(t, m, "wait", "pinger"); got != "0\n" || code != 0 {
+		t.Errorf("ping after SIGINT: got status %q", got)
+	}
+	logs, _ := docker(t, m, "logs", "pinger")
+	if !regexp.MustCompile(`^PING 172\.17\.0\.1 \(172\.17\.0\.1\): 56 data bytes\n(64 bytes from 172\.17\.0\.1: seq=\d+ ttl=64 time=0\.\d{3} ms\n)+\n--- 172\.17\.0\.1 ping statistics ---\n(\d+) packets transmitted, (\d+) packets received, 0% packet loss\nround-trip min/avg/max = [0-9./]+ ms\n$`).MatchString(logs) {
+		t.Errorf("ping's output after SIGINT: got %q", logs)
+	}
+	docker(t, m, "rm", "pinger")
 	// nc between two containers: each side shuts down its sending half
 	// at the end of its input, as busybox's nc does.
 	docker(t, m, "run", "-d", "--name", "ncsrv", "busybox", "sh", "-c", "echo hi from the server | nc -l -p 9000")
