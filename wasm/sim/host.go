@@ -23,7 +23,7 @@ var hostDirs = []struct {
 	{"/boot", 0o755}, {"/dev", 0o755}, {"/etc", 0o755}, {"/home", 0o755},
 	{"/media", 0o755}, {"/mnt", 0o755}, {"/opt", 0o755}, {"/proc", 0o555},
 	{"/root", 0o700}, {"/run", 0o755}, {"/run/containerd", 0o711},
-	{"/run/docker", 0o700}, {"/srv", 0o755}, {"/sys", 0o555},
+	{"/run/docker", 0o700}, {"/run/docker/netns", 0o755}, {"/srv", 0o755}, {"/sys", 0o555},
 	{"/tmp", 0o1777}, {"/usr", 0o755}, {"/usr/bin", 0o755}, {"/usr/sbin", 0o755},
 	{"/usr/lib", 0o755}, {"/usr/lib64", 0o755}, {"/usr/local", 0o755},
 	{"/usr/local/bin", 0o755}, {"/usr/local/sbin", 0o755}, {"/usr/share", 0o755},
@@ -135,6 +135,12 @@ func (b *Backend) bootHost() {
 		Hostname: b.opts.Hostname,
 		OnPanic:  b.opts.OnPanic,
 	})
+	// Network namespaces die with a reboot; so do their bind mounts.
+	if ents, err := b.host.ReadDir(netnsDir); err == nil {
+		for _, e := range ents {
+			b.host.Remove(netnsDir + "/" + e.Name())
+		}
+	}
 	b.net = netsim.New()
 	b.k.RootNamespaces().Net.Stack = b.net.Host()
 	b.mu.Lock()

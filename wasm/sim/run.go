@@ -32,6 +32,7 @@ type sandbox struct {
 	// stack is the network stack of the sandbox's own network namespace;
 	// nil when it shares the host's or another container's.
 	stack     *netsim.Stack
+	netnsFile string           // the namespace's file under /run/docker/netns
 	published []netip.AddrPort // host addresses forwarded to it
 }
 
@@ -184,6 +185,10 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 		netNS = k.NewNetNamespace()
 		sb.stack = b.net.NewStack()
 		netNS.Stack = sb.stack
+		// dockerd keeps the namespace open with a bind mount of
+		// /proc/PID/ns/net: the SandboxKey inspect shows.
+		sb.netnsFile = netnsDir + "/" + c.id[:12]
+		vfs.WriteFile(b.host, sb.netnsFile, nil, 0o444)
 		if spec.Network.Mode != "none" {
 			for _, ep := range spec.Network.Endpoints {
 				if err := b.net.Attach(sb.stack, netEndpoint(ep)); err != nil {
@@ -225,6 +230,7 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 		k.Release(sb.ns)
 		if sb.stack != nil {
 			b.net.Destroy(sb.stack)
+			b.host.Remove(sb.netnsFile)
 		}
 		return nil, err
 	}
@@ -248,6 +254,7 @@ func (b *Backend) teardown(c *container, sb *sandbox) {
 	}
 	if sb.stack != nil {
 		b.net.Destroy(sb.stack)
+		b.host.Remove(sb.netnsFile)
 	}
 	b.mu.Lock()
 	b.releasePortsLocked(sb.ports)

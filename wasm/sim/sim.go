@@ -78,6 +78,7 @@ const (
 	hostRootDir   = "/var/lib/docker"
 	volumesDir    = hostRootDir + "/volumes"
 	containersDir = hostRootDir + "/containers"
+	netnsDir      = "/run/docker/netns"
 	memTotal      = 4104589312 // 3.8 GiB, as `docker info` reports a 4 GB VM
 	numCPU        = 2
 	hostDisk      = "/dev/sda1"

@@ -83,6 +83,11 @@ func TestNetworkScenario(t *testing.T) {
 			t.Errorf("docker %s: got %q exit %d, want /%s/ exit %d", strings.Join(s.args, " "), got, code, s.want, s.code)
 		}
 	}
+	// dockerd's namespace files, named as inspect's SandboxKey.
+	key, _ := docker(t, m, "inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "web")
+	if got, _ := host(t, m, "ls "+strings.TrimSpace(key)); got != strings.Replace(key, "/var/run", "/run", 1) && got != key {
+		t.Errorf("the sandbox's namespace file: got %q, want %q", got, key)
+	}
 	// The host reaches the published port through docker-proxy's model.
 	docker(t, m, "exec", "web", "sh", "-c", "echo served > /index.html")
 	if got, code := host(t, m, "wget -q -O- http://127.0.0.1:8080/"); got != "served\n" || code != 0 {
@@ -116,6 +121,7 @@ func TestNetworkScenario(t *testing.T) {
 	if got, code := docker(t, m, "run", "--rm", "--link", "ncsrv", "busybox", "sh", "-c", "echo hi from the client | nc ncsrv 9000"); got != "hi from the server\n" || code != 0 {
 		t.Errorf("nc client: got %q exit %d", got, code)
 	}
+	docker(t, m, "wait", "ncsrv")
 	if got, _ := docker(t, m, "logs", "ncsrv"); got != "hi from the client\n" {
 		t.Errorf("nc server: got %q", got)
 	}
@@ -126,6 +132,9 @@ func TestNetworkScenario(t *testing.T) {
 	// Removing the containers removes their veths, and docker0 has no
 	// carrier left.
 	docker(t, m, "rm", "-f", "web", "db")
+	if got, _ := host(t, m, "ls /run/docker/netns | wc -l"); got != "0\n" {
+		t.Errorf("got %q namespace files after the containers were removed, want 0", got)
+	}
 	if got, _ := host(t, m, "ip link | grep -c veth"); got != "0\n" {
 		t.Errorf("got %q veths after the containers were removed, want 0", got)
 	}
