@@ -52,6 +52,22 @@ func listening(port int) bool {
 	return err == nil
 }
 
+// waitPorts fails t unless bridge has n interfaces within 3 s (the kernel
+// deletes a namespace's veths in the background, soon).
+func waitPorts(t *testing.T, bridge string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ports, _ := os.ReadDir("/sys/class/net/" + bridge + "/brif")
+		if len(ports) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d interfaces on %s after 3 s, want %d", len(ports), bridge, n)
+			return
+		}
+	}
+}
+
 // TestNetworkCrashRestart: natively, the machine reaches httpd in a
 // container published with -p at 127.0.0.1, two containers on a user
 // network reach each other by name and not one on another network; after
@@ -100,6 +116,21 @@ func TestNetworkCrashRestart(t *testing.T) {
 	if got, err := get(url); err != nil || got != "200 OK hello\n" {
 		t.Fatalf("GET %s: got %q, %v; want 200 OK hello", url, got, err)
 	}
+	// A port something else holds: dockerd's error, and nothing of the
+	// failed start is left (its veth is gone with its namespace).
+	taken, err := net.Listen("tcp4", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	takenPort := taken.Addr().(*net.TCPAddr).Port
+	out, err := d.docker("run", "-d", "--name", "clash", "-p", fmt.Sprintf("%d:80", takenPort), "busybox", "sleep", "300")
+	taken.Close()
+	wantErr := fmt.Sprintf("Error starting userland proxy: listen tcp4 0.0.0.0:%d: bind: address already in use", takenPort)
+	if err == nil || !strings.Contains(out, "driver failed programming external connectivity on endpoint clash (") || !strings.Contains(out, wantErr) {
+		t.Errorf("run -p on a taken port: got %v\n%s\nwant dockerd's error ending %q", err, out, wantErr)
+	}
+	waitPorts(t, d.bridge, 1)
+	must("rm", "clash")
 	must("network", "create", "tn-a")
 	must("network", "create", "tn-b")
 	must("run", "-d", "--name", "db", "--network", "tn-a", "busybox", "sleep", "300")
@@ -139,20 +170,8 @@ func TestNetworkCrashRestart(t *testing.T) {
 	if listening(port) {
 		t.Errorf("port %d still served after the container's removal", port)
 	}
-	// The kernel deletes a namespace's veths in the background, soon.
 	for _, b := range bridges {
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			ports, _ := os.ReadDir("/sys/class/net/" + b + "/brif")
-			if len(ports) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%d interfaces left on %s 3 s after the last container went", len(ports), b)
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitPorts(t, b, 0)
 	}
 	must("network", "rm", "tn-a", "tn-b")
 	for _, b := range bridges[1:] {
@@ -162,13 +181,13 @@ func TestNetworkCrashRestart(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(d.root))
 	tag := "twinbox-" + hex.EncodeToString(sum[:4])
-	out, err := exec.Command("nft", "list", "ruleset").Output()
+	rules, err := exec.Command("nft", "list", "ruleset").Output()
 	if err != nil {
 		t.Skipf("nft: %v", err)
 	}
 	for _, b := range bridges[1:] {
-		if bytes.Contains(out, []byte(b)) {
-			t.Errorf("rules naming %s left after network rm:\n%s", b, out)
+		if bytes.Contains(rules, []byte(b)) {
+			t.Errorf("rules naming %s left after network rm:\n%s", b, rules)
 		}
 	}
 	d.cmd.Process.Signal(os.Interrupt)
