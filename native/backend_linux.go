@@ -416,11 +416,15 @@ func (b *Backend) networkFile(id string) string {
 func (b *Backend) CreateNetwork(ctx context.Context, n backend.Network) error {
 	b.netMu.Lock()
 	defer b.netMu.Unlock()
+	_, err := os.Stat("/sys/class/net/" + n.Bridge)
+	existed := err == nil // a restarted daemon's, with containers on it
 	if err := network.CreateBridge(n); err != nil {
 		return err
 	}
 	if err := b.fw.AddBridge(n.Bridge, n.Internal); err != nil {
-		network.RemoveBridge(n.Bridge)
+		if !existed {
+			network.RemoveBridge(n.Bridge)
+		}
 		return err
 	}
 	data, _ := json.Marshal(n)
