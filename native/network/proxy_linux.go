@@ -44,8 +44,8 @@ type Proxy struct {
 // StartProxy listens on m.HostIP:m.HostPort (tcp or udp) and forwards what
 // arrives to m.ContainerIP:m.ContainerPort. An unspecified IPv6 host
 // address listens on IPv6 only, beside the IPv4 mapping the engine sends
-// with it; a machine without IPv6 skips it. Errors: Conflict "Error
-// starting userland proxy: ..." when the port cannot be bound.
+// with it; a machine without IPv6 skips it (nil, nil). Errors: Conflict
+// "Error starting userland proxy: ..." when the port cannot be bound.
 func StartProxy(m backend.PortMapping) (*Proxy, error) {
 	p := &Proxy{m: m, live: map[io.Closer]struct{}{}}
 	family := "4"
@@ -63,7 +63,7 @@ func StartProxy(m backend.PortMapping) (*Proxy, error) {
 		return nil, backend.Errorf(backend.InvalidParameter, "Error starting userland proxy: protocol not supported")
 	}
 	if err != nil {
-		if family == "6" && (errors.Is(err, syscall.EAFNOSUPPORT) || errors.Is(err, syscall.EADDRNOTAVAIL)) {
+		if family == "6" && m.HostIP.IsUnspecified() && (errors.Is(err, syscall.EAFNOSUPPORT) || errors.Is(err, syscall.EADDRNOTAVAIL)) {
 			return nil, nil // no IPv6 here
 		}
 		return nil, backend.Errorf(backend.Conflict, "Error starting userland proxy: %v", err)
