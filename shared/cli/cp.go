@@ -703,6 +703,10 @@ func untar(fsys CopyFiles, content io.Reader, dest string) error {
 			continue
 		}
 		hdr.Name = path.Clean(hdr.Name)
+		p := path.Join(dest, hdr.Name)
+		if !within(p, dest) || throughSymlink(fsys, dest, hdr.Name) {
+			return fmt.Errorf("%q is outside of %q", hdr.Name, dest)
+		}
 		if !strings.HasSuffix(hdr.Name, "/") {
 			parent := path.Join(dest, path.Dir(hdr.Name))
 			if _, err := fsys.Lstat(parent); errors.Is(err, fs.ErrNotExist) {
@@ -710,10 +714,6 @@ func untar(fsys CopyFiles, content io.Reader, dest string) error {
 					return err
 				}
 			}
-		}
-		p := path.Join(dest, hdr.Name)
-		if p != dest && !strings.HasPrefix(p, strings.TrimSuffix(dest, "/")+"/") {
-			return fmt.Errorf("%q is outside of %q", hdr.Name, dest)
 		}
 		if fi, err := fsys.Lstat(p); err == nil {
 			if fi.IsDir() && hdr.Typeflag != tar.TypeDir {
@@ -744,6 +744,34 @@ func untar(fsys CopyFiles, content io.Reader, dest string) error {
 		}
 	}
 	return nil
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// throughSymlink reports whether a directory on the way from dest to name
+// (relative to it) is a symlink: go-archive trusts the engine's tars not to
+// write through one; twinbox's CLI does not, so that no tar can write
+// outside the destination.
+func throughSymlink(fsys CopyFiles, dest, name string) bool {
+	cur := dest
+	parts := strings.Split(name, "/")
+	for _, el := range parts[:len(parts)-1] {
+		if el == "" || el == "." {
+			continue
+		}
+		cur = path.Join(cur, el)
+		fi, err := fsys.Lstat(cur)
+		if err != nil {
+			return false // made as a directory on the way
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func mkdirAll(fsys CopyFiles, p string, perm fs.FileMode) error {
@@ -784,7 +812,7 @@ func createTarFile(fsys CopyFiles, p, dest string, hdr *tar.Header, r io.Reader)
 		}
 	case tar.TypeLink:
 		target := path.Join(dest, hdr.Linkname)
-		if !strings.HasPrefix(target, dest) {
+		if !within(target, dest) {
 			return fmt.Errorf("invalid hardlink %q -> %q", target, hdr.Linkname)
 		}
 		if err := fsys.Link(target, p); err != nil {
@@ -792,7 +820,7 @@ func createTarFile(fsys CopyFiles, p, dest string, hdr *tar.Header, r io.Reader)
 		}
 	case tar.TypeSymlink:
 		target := path.Join(path.Dir(p), hdr.Linkname)
-		if !strings.HasPrefix(target, dest) {
+		if !within(target, dest) {
 			return fmt.Errorf("invalid symlink %q -> %q", p, hdr.Linkname)
 		}
 		return fsys.Symlink(hdr.Linkname, p)

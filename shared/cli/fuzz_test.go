@@ -27,6 +27,11 @@ func FuzzArgs(f *testing.F) {
 	f.Add("run\x00-p\x00[::1]:80:80\x00busybox")
 	f.Add("run\x00--mount\x00type=bind,src=.,dst=/x,bind-recursive=readonly,readonly,bind-propagation=rprivate\x00busybox")
 	f.Add("run\x00--network\x00name=n,alias=a,ip=1.2.3.4,driver-opt=a=b\x00busybox")
+	f.Add("network\x00create\x00--subnet\x0010.0.0.0/8\x00--ip-range\x0010.1.0.0/16\x00--gateway\x0010.0.0.1\x00--aux-address\x00a=10.2.0.1\x00n")
+	f.Add("network\x00connect\x00--ip\x001.2.3.4\x00--alias\x00a,b\x00n\x00c")
+	f.Add("volume\x00create\x00--label\x00a=b\x00-o\x00type=tmpfs\x00v")
+	f.Add("cp\x00web:/etc/.\x00-")
+	f.Add("stats\x00--no-stream\x00--format\x00{{.Name}}\x00web")
 	f.Fuzz(func(t *testing.T, joined string) {
 		if !utf8.ValidString(joined) {
 			return
