@@ -223,7 +223,7 @@ func (s *DNSServer) answer(q []byte, max int) []byte {
 	resp := make([]byte, 12, 512)
 	copy(resp, q[:2])
 	resp[2] = 0x80 | q[2]&0x79 // QR, opcode and RD echoed
-	resp[3] = 0x80             // RA, as dockerd's resolver
+	resp[3] = 0x80 | q[3]&0x10 // RA, as dockerd's resolver; CD echoed
 	if opcode != 0 || qd != 1 {
 		resp[3] |= rcodeImp
 		return resp
