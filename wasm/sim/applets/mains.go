@@ -51,6 +51,7 @@ var mains = map[string]func(c *cmd) int{
 	"mv":        mvMain,
 	"nl":        nlMain,
 	"nproc":     nprocMain,
+	"nslookup":  nslookupMain,
 	"od":        odMain,
 	"nc":        ncMain,
 	"paste":     pasteMain,

@@ -1,6 +1,7 @@
 package applets
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 )
 
 // resolve finds name's IPv4 address as the C library's getaddrinfo does
@@ -52,8 +54,12 @@ func (c *cmd) resolve(name string) (netip.Addr, bool) {
 		if err != nil {
 			continue
 		}
-		if addrs, err := s.Lookup(server, name); err == nil && len(addrs) > 0 {
+		addrs, err := s.Lookup(server, name)
+		if err == nil && len(addrs) > 0 {
 			return addrs[0], true
+		}
+		if errors.Is(err, netsim.ErrNXDomain) {
+			break // an answer: the next server is asked only when one fails
 		}
 	}
 	return netip.Addr{}, false

@@ -54,6 +54,10 @@ func TestNetworkScenario(t *testing.T) {
 		{[]string{"run", "-d", "--name", "db", "--network", "appnet", "busybox", "sleep", "300"}, `[0-9a-f]{64}\n`, 0},
 		{[]string{"run", "--rm", "--network", "appnet", "busybox", "sh", "-c", "ping -c 1 -W 1 db | head -1"}, `PING db \(172\.18\.0\.2\): 56 data bytes\n`, 0},
 		{[]string{"run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "db"}, `ping: bad address 'db'\n`, 1},
+		{[]string{"run", "--rm", "--network", "appnet", "busybox", "nslookup", "db"},
+			"Server:\t\t127\\.0\\.0\\.11\nAddress:\t127\\.0\\.0\\.11:53\n\nNon-authoritative answer:\nName:\tdb\nAddress: 172\\.18\\.0\\.2\n\nNon-authoritative answer:\n\n", 0},
+		{[]string{"run", "--rm", "busybox", "nslookup", "db"},
+			"Server:\t\t10\\.0\\.2\\.3\nAddress:\t10\\.0\\.2\\.3:53\n\n\\*\\* server can't find db: NXDOMAIN\n\n\\*\\* server can't find db: NXDOMAIN\n\n", 1},
 		// A container on the default bridge cannot reach one on appnet.
 		{[]string{"run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "172.18.0.2"},
 			`PING 172\.18\.0\.2 \(172\.18\.0\.2\): 56 data bytes\n\n--- 172\.18\.0\.2 ping statistics ---\n1 packets transmitted, 0 packets received, 100% packet loss\n`, 1},
@@ -73,7 +77,7 @@ func TestNetworkScenario(t *testing.T) {
 			if _, err := m.Engine.NetworkCreate(context.Background(), wire.NetworkCreateRequest{Name: "appnet"}); err != nil {
 				t.Fatal(err)
 			}
-		case 12:
+		case 14:
 			if err := m.Engine.NetworkConnect(context.Background(), "appnet", "web", nil); err != nil {
 				t.Fatal(err)
 			}

@@ -24,6 +24,7 @@ package netsim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -430,27 +431,63 @@ func (s *Stack) SetDNS(resolve func(name string) []netip.Addr) {
 // EmbeddedDNS is the address of Docker's embedded name server.
 var EmbeddedDNS = netip.MustParseAddr("127.0.0.11")
 
-// Lookup asks the name server at server for name's IPv4 addresses. Only a
-// server that exists in the simulation answers: the embedded one of this
-// stack. Errors: ETIMEDOUT when no server answers (the machine's NAT
-// network has no outside world to reach), ENETUNREACH without a route.
+// UpstreamDNS is the name server of the machine's NAT network, which the
+// host's /etc/resolv.conf names. Nothing outside the machine is
+// simulated, so it knows no name: it answers NXDOMAIN to every query.
+var UpstreamDNS = netip.MustParseAddr("10.0.2.3")
+
+// ErrNXDomain is a name server's answer that a name does not exist.
+var ErrNXDomain = errors.New("NXDOMAIN")
+
+// Lookup asks the name server at server for name's IPv4 addresses, as a
+// DNS query over UDP from s. The servers the simulation has are the
+// embedded one of a stack with SetDNS (which forwards names it does not
+// know to the upstream server, as Docker's does) and the NAT network's
+// UpstreamDNS. Errors: ErrNXDomain for a name no server knows; ETIMEDOUT
+// when no server answers (nothing listens there, or the query is
+// dropped); ENETUNREACH without a route.
 func (s *Stack) Lookup(server netip.Addr, name string) ([]netip.Addr, error) {
 	s.n.mu.Lock()
 	dst, err := s.reachLocked(server)
+	outside := err == nil && dst == nil && server == UpstreamDNS && s.outsideLocked(server)
 	var dns func(string) []netip.Addr
 	if dst != nil {
 		dns = dst.dns
 	}
 	s.n.mu.Unlock()
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if server != EmbeddedDNS || dns == nil {
+	case outside:
+		return nil, ErrNXDomain
+	case server != EmbeddedDNS || dns == nil:
 		return nil, syscall.ETIMEDOUT
 	}
 	// Outside the lock: the resolver is the engine's, which may be busy
 	// calling the backend.
-	return dns(name), nil
+	if addrs := dns(name); len(addrs) > 0 {
+		return addrs, nil
+	}
+	return nil, ErrNXDomain
+}
+
+// outsideLocked reports whether a packet from s to dst leaves the machine
+// through the host's network card: straight from the host, or from a
+// namespace through its bridge's gateway and the host's NAT (not from an
+// internal network).
+func (s *Stack) outsideLocked(dst netip.Addr) bool {
+	h := s.n.host
+	if s != h {
+		r, ok := s.routeLocked(dst)
+		if !ok || r.Dev.Kind != KindVeth || r.Dev.Peer == nil || r.Dev.Peer.Master == nil {
+			return false
+		}
+		if br := r.Dev.Peer.Master.bridge; br == nil || br.Internal {
+			return false
+		}
+	}
+	r, ok := h.routeLocked(dst)
+	return ok && r.Dev.Kind == KindEther
 }
 
 // hash is a stable digest for generated names and addresses.

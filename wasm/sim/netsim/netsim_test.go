@@ -158,3 +158,50 @@ func TestDialPublished(t *testing.T) {
 		t.Errorf("got %v dialing a destroyed stack, want EHOSTUNREACH", err)
 	}
 }
+
+func TestLookup(t *testing.T) {
+	n := New()
+	n.AddBridge("docker0", gw17, true, false)
+	n.AddBridge("br-int", gw18, true, true)
+	a, user, internal, none := n.NewStack(), n.NewStack(), n.NewStack(), n.NewStack()
+	attach(t, n, a, "docker0", "172.17.0.2/16")
+	attach(t, n, user, "docker0", "172.17.0.3/16")
+	attach(t, n, internal, "br-int", "172.18.0.2/16")
+	user.SetDNS(func(name string) []netip.Addr {
+		if name == "db" {
+			return []netip.Addr{netip.MustParseAddr("172.17.0.9")}
+		}
+		return nil
+	})
+	tests := []struct {
+		name   string
+		from   *Stack
+		server netip.Addr
+		want   string
+		err    error
+	}{
+		{"embedded knows it", user, EmbeddedDNS, "172.17.0.9", nil},
+		{"embedded forwards upstream", user, EmbeddedDNS, "", ErrNXDomain},
+		{"no embedded server on the default bridge", a, EmbeddedDNS, "", syscall.ETIMEDOUT},
+		{"upstream through the NAT", a, UpstreamDNS, "", ErrNXDomain},
+		{"upstream from the host", n.Host(), UpstreamDNS, "", ErrNXDomain},
+		{"an internal network has no way out", internal, UpstreamDNS, "", syscall.ETIMEDOUT},
+		{"no route", none, UpstreamDNS, "", syscall.ENETUNREACH},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := "db"
+			if tt.name == "embedded forwards upstream" {
+				q = "nosuch"
+			}
+			addrs, err := tt.from.Lookup(tt.server, q)
+			got := ""
+			if len(addrs) > 0 {
+				got = addrs[0].String()
+			}
+			if got != tt.want || !errors.Is(err, tt.err) && err != tt.err {
+				t.Errorf("got %q %v, want %q %v", got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
