@@ -73,7 +73,8 @@ func waitPorts(t *testing.T, bridge string, n int) {
 // network reach each other by name and not one on another network; after
 // the daemon is killed the port is free, and a restarted daemon serves the
 // still running containers' port and names again; once they and their
-// networks are removed, no veth, rule, listener or mount of theirs is left.
+// networks are removed, no veth, rule, listener, control group or mount of
+// theirs is left.
 func TestNetworkCrashRestart(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the native engine needs root")
@@ -166,7 +167,16 @@ func TestNetworkCrashRestart(t *testing.T) {
 	for _, n := range []string{"tn-a", "tn-b"} {
 		bridges = append(bridges, "br-"+must("network", "inspect", "-f", "{{.Id}}", n)[:12])
 	}
+	var ids []string
+	for _, c := range []string{"web", "db", "other"} {
+		ids = append(ids, must("inspect", "-f", "{{.Id}}", c))
+	}
 	must("rm", "-f", "web", "db", "other")
+	for _, id := range ids {
+		if groups, _ := filepath.Glob("/sys/fs/cgroup/*/twinbox/" + id); len(groups) > 0 {
+			t.Errorf("control groups of %s left: %v", id[:12], groups)
+		}
+	}
 	if listening(port) {
 		t.Errorf("port %d still served after the container's removal", port)
 	}
