@@ -76,6 +76,13 @@ var testPrograms = registry{
 		}
 		return 0
 	},
+	"rm": func(p sys.Proc) int {
+		if err := p.FS().Remove(p.Args()[1]); err != nil {
+			fmt.Fprintln(p.Stderr(), "rm:", err)
+			return 1
+		}
+		return 0
+	},
 	"readlink": func(p sys.Proc) int {
 		s, err := p.FS().Readlink(p.Args()[1])
 		if err != nil {
