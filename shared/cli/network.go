@@ -22,6 +22,7 @@ import (
 	"github.com/twinbox-dev/twinbox/shared/api/wire"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
+	netfmt "github.com/twinbox-dev/twinbox/shared/cli/network"
 	"github.com/twinbox-dev/twinbox/shared/cli/view"
 )
 
@@ -420,9 +421,9 @@ func (c *dockerCLI) newNetworkListCommand() *cobra.Command {
 				format = formatter.TableFormatKey
 			}
 			sort.Slice(list, func(i, j int) bool { return naturalLess(list[i].Name, list[j].Name) })
-			return formatter.NetworkWrite(formatter.Context{
+			return netfmt.FormatWrite(formatter.Context{
 				Output: c.out,
-				Format: formatter.NewNetworkFormat(format, quiet),
+				Format: netfmt.NewFormat(format, quiet),
 				Trunc:  !noTrunc,
 			}, list)
 		},

@@ -19,13 +19,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/twinbox-dev/twinbox/shared/api/client"
+	statsfmt "github.com/twinbox-dev/twinbox/shared/cli/container"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
 )
 
 // containerStats is one container's latest row, or its error.
 type containerStats struct {
 	mu sync.RWMutex
-	formatter.StatsEntry
+	statsfmt.StatsEntry
 	err error
 }
 
@@ -38,7 +39,7 @@ func (s *containerStats) getError() error {
 func (s *containerStats) setErrorAndReset(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.StatsEntry = formatter.StatsEntry{Container: s.Container, Name: s.Name, ID: s.ID, IsInvalid: true}
+	s.StatsEntry = statsfmt.StatsEntry{Container: s.Container, Name: s.Name, ID: s.ID, IsInvalid: true}
 	s.err = err
 }
 
@@ -51,14 +52,14 @@ func (s *containerStats) setError(err error) {
 	}
 }
 
-func (s *containerStats) setStatistics(e formatter.StatsEntry) {
+func (s *containerStats) setStatistics(e statsfmt.StatsEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.Container = s.Container
 	s.StatsEntry = e
 }
 
-func (s *containerStats) statistics() formatter.StatsEntry {
+func (s *containerStats) statistics() statsfmt.StatsEntry {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.StatsEntry
@@ -136,7 +137,7 @@ func (c *dockerCLI) runStats(ctx context.Context, names []string, all, noStream,
 		osMu      sync.Mutex
 	)
 	start := func(id string) {
-		s := &containerStats{StatsEntry: formatter.StatsEntry{Container: id}}
+		s := &containerStats{StatsEntry: statsfmt.StatsEntry{Container: id}}
 		if cStats.add(s) {
 			waitFirst.Add(1)
 			go collectStats(ctx, s, api, !noStream, &waitFirst, func(os string) {
@@ -214,7 +215,7 @@ func (c *dockerCLI) runStats(ctx context.Context, names []string, all, noStream,
 	daemonOS := osType
 	osMu.Unlock()
 	var buf bytes.Buffer
-	statsCtx := formatter.Context{Output: &buf, Format: formatter.NewStatsFormat(format, daemonOS)}
+	statsCtx := formatter.Context{Output: &buf, Format: statsfmt.NewStatsFormat(format, daemonOS)}
 	ticker := time.NewTicker(500 * time.Millisecond)
 	defer ticker.Stop()
 	for {
@@ -223,7 +224,7 @@ func (c *dockerCLI) runStats(ctx context.Context, names []string, all, noStream,
 			return nil
 		case <-ticker.C:
 		}
-		var rows []formatter.StatsEntry
+		var rows []statsfmt.StatsEntry
 		cStats.mu.RLock()
 		for _, s := range cStats.cs {
 			rows = append(rows, s.statistics())
@@ -232,7 +233,7 @@ func (c *dockerCLI) runStats(ctx context.Context, names []string, all, noStream,
 		if !noStream {
 			fmt.Fprint(&buf, "\033[H")
 		}
-		if err = formatter.StatsWrite(statsCtx, rows, daemonOS, !noTrunc); err != nil {
+		if err = statsfmt.StatsWrite(statsCtx, rows, daemonOS, !noTrunc); err != nil {
 			return err
 		}
 		if !noStream {
@@ -292,7 +293,7 @@ func collectStats(ctx context.Context, s *containerStats, api *client.Client, st
 				continue
 			}
 			setOS(resp.OSType)
-			e := formatter.StatsEntry{Name: v.Name, ID: v.ID}
+			e := statsfmt.StatsEntry{Name: v.Name, ID: v.ID}
 			if resp.OSType != "windows" {
 				e.CPUPercentage = cpuPercentUnix(v.PreCPUStats.CPUUsage.TotalUsage, v.PreCPUStats.SystemUsage, v)
 				r, w := blockIO(v.BlkioStats)

@@ -1,13 +1,18 @@
-package formatter
+package container
 
 import (
 	"strconv"
 
 	units "github.com/docker/go-units"
+
+	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
 )
 
-// The stats table, adapted from github.com/docker/cli/cli/command/container
-// formatter_stats.go (v28.2.2), Apache License 2.0.
+// Package container formats `docker stats` as docker 28's package of the
+// same name does (its row type's name shows in template errors:
+// "*container.statsContext"), adapted from
+// github.com/docker/cli/cli/command/container formatter_stats.go (v28.2.2),
+// Apache License 2.0.
 
 const (
 	winOSType                  = "windows"
@@ -44,19 +49,19 @@ type StatsEntry struct {
 }
 
 // NewStatsFormat returns the format of `docker stats` for an engine OS.
-func NewStatsFormat(source, osType string) Format {
-	if source == TableFormatKey {
+func NewStatsFormat(source, osType string) formatter.Format {
+	if source == formatter.TableFormatKey {
 		if osType == winOSType {
-			return winDefaultStatsTableFormat
+			return formatter.Format(winDefaultStatsTableFormat)
 		}
-		return defaultStatsTableFormat
+		return formatter.Format(defaultStatsTableFormat)
 	}
-	return Format(source)
+	return formatter.Format(source)
 }
 
 // StatsWrite renders stats rows.
-func StatsWrite(ctx Context, stats []StatsEntry, osType string, trunc bool) error {
-	render := func(format func(SubContext) error) error {
+func StatsWrite(ctx formatter.Context, stats []StatsEntry, osType string, trunc bool) error {
+	render := func(format func(formatter.SubContext) error) error {
 		for _, s := range stats {
 			if err := format(&statsContext{s: s, os: osType, trunc: trunc}); err != nil {
 				return err
@@ -69,10 +74,10 @@ func StatsWrite(ctx Context, stats []StatsEntry, osType string, trunc bool) erro
 		memUsage = winMemUseHeader
 	}
 	sc := statsContext{os: osType}
-	sc.Header = SubHeaderContext{
+	sc.Header = formatter.SubHeaderContext{
 		"Container": containerHeader,
-		"Name":      NameHeader,
-		"ID":        ContainerIDHeader,
+		"Name":      formatter.NameHeader,
+		"ID":        formatter.ContainerIDHeader,
 		"CPUPerc":   cpuPercHeader,
 		"MemUsage":  memUsage,
 		"MemPerc":   memPercHeader,
@@ -84,13 +89,13 @@ func StatsWrite(ctx Context, stats []StatsEntry, osType string, trunc bool) erro
 }
 
 type statsContext struct {
-	HeaderContext
+	formatter.HeaderContext
 	s     StatsEntry
 	os    string
 	trunc bool
 }
 
-func (c *statsContext) MarshalJSON() ([]byte, error) { return MarshalJSON(c) }
+func (c *statsContext) MarshalJSON() ([]byte, error) { return formatter.MarshalJSON(c) }
 
 func (c *statsContext) Container() string { return c.s.Container }
 
@@ -103,7 +108,7 @@ func (c *statsContext) Name() string {
 
 func (c *statsContext) ID() string {
 	if c.trunc {
-		return TruncateID(c.s.ID)
+		return formatter.TruncateID(c.s.ID)
 	}
 	return c.s.ID
 }

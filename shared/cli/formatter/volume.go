@@ -1,7 +1,9 @@
 package formatter
 
 import (
+	"sort"
 	"strconv"
+	"strings"
 
 	units "github.com/docker/go-units"
 
@@ -77,7 +79,7 @@ func (c *volumeContext) Name() string       { return c.v.Name }
 func (c *volumeContext) Driver() string     { return c.v.Driver }
 func (c *volumeContext) Scope() string      { return c.v.Scope }
 func (c *volumeContext) Mountpoint() string { return c.v.Mountpoint }
-func (c *volumeContext) Labels() string     { return joinLabels(c.v.Labels) }
+func (c *volumeContext) Labels() string     { return JoinLabels(c.v.Labels) }
 
 func (c *volumeContext) Label(name string) string { return c.v.Labels[name] }
 
@@ -100,3 +102,17 @@ func (c *volumeContext) Size() string {
 func (c *volumeContext) Group() string        { return "N/A" }
 func (c *volumeContext) Availability() string { return "N/A" }
 func (c *volumeContext) Status() string       { return "N/A" }
+
+// JoinLabels is "k=v" pairs joined by commas, sorted (docker's order is a
+// map's, random).
+func JoinLabels(labels map[string]string) string {
+	if labels == nil {
+		return ""
+	}
+	out := make([]string, 0, len(labels))
+	for k, v := range labels {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
