@@ -17,6 +17,8 @@
 //		...
 //		e.Close()
 //		b.Close() // containers keep running; the next New restores them
+//		          // (Close stops their port proxies and DNS servers and
+//		          // deletes the daemon's rules; the next New brings them back)
 //	}
 //
 // Layout of Options.Root (default /var/lib/twinbox):
@@ -33,11 +35,16 @@
 //
 // Control groups are <hierarchy>/<Options.CgroupParent>/<id> (default
 // parent "twinbox"); the default network's bridge is twinbox0 on the first
-// free 172.17-31.0.0/16.
+// free 172.17-31.0.0/16 (then 192.168.x.0/20). The daemon's packet filter
+// rules are in the nftables table inet "twinbox-<first 8 hex digits of the
+// sha256 of the root>" (and, on a machine with Docker's iptables, rules
+// with that comment in ip filter FORWARD); published ports and the embedded
+// DNS servers are sockets of the daemon's process (package network).
 //
 // Optional capabilities beyond backend.Backend, for the engine to assert:
-// GraphDriver (inspect's GraphDriver.Data) and ContainerFile (HostsPath,
-// HostnamePath, ResolvConfPath).
+// GraphDriver (inspect's GraphDriver.Data), ContainerFile (HostsPath,
+// HostnamePath, ResolvConfPath), and backend's ResolverSetter,
+// RouteLister, VolumeSizer and HostPathChecker.
 //
 // On systems other than Linux, New returns an error.
 package native
