@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build run test vet wasm-check fmt-check base deps lessons wasm site e2e
+.PHONY: all build run test vet wasm-check fmt-check base deps lessons wasm site e2e worker
 
 all: build
 
@@ -24,6 +24,16 @@ wasm:
 site: wasm
 	rm -rf site/gen/lessons && mkdir -p site/gen/lessons
 	cp lessons/*.md site/gen/lessons/
+
+# The web app on Cloudflare Workers (site/worker): static files as Workers
+# static assets in site/worker/public, the Go worker in site/worker/build.
+# Try it: cd site/worker && WRANGLER_SEND_METRICS=false npx wrangler dev --ip 127.0.0.1 --port 8787
+worker: site
+	rm -rf site/worker/public site/worker/build
+	$(GO) run ./site/worker/export -public site/worker/public -manifest site/gen/worker-manifest.json
+	cd site/worker && $(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build
+	GOOS=js GOARCH=wasm $(GO) build -tags worker -trimpath -ldflags='-s -w' -o site/worker/build/app.wasm ./site/worker
+	@ls -l site/worker/build/app.wasm
 
 # The browser tests (site/e2e): the app served by bin/twinbox, driven by
 # playwright-core (npm) in Debian's chromium, installed when missing.

@@ -28,18 +28,19 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"sort"
 	"strings"
 )
 
-// The app's own files (committed) and what the Makefile generates into
-// gen/ (gitignored): the simulator's wasm, gzipped; Go's wasm_exec.js;
-// the lessons.
-//
-//go:embed static templates
-var embedded embed.FS
+// manifestFile is where make worker writes the Manifest in gen/.
+const manifestFile = "worker-manifest.json"
 
-//go:embed all:gen
-var generated embed.FS
+// The pages' templates. The static files and what the Makefile generates
+// into gen/ are embedded by embed_full.go (embed_worker.go in the Workers
+// build, whose static files are Workers static assets).
+//
+//go:embed templates
+var templates embed.FS
 
 // Options configure a Site.
 type Options struct {
@@ -88,41 +89,58 @@ var contentTypes = map[string]string{
 	".ico":  "image/x-icon",
 }
 
-// csp allows only the site's own files; 'wasm-unsafe-eval' lets the
-// worker compile the simulator; inline styles are xterm.js's and the
-// pictures'.
-const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+// CSP is the Content-Security-Policy of everything the site serves: only
+// the site's own files; 'wasm-unsafe-eval' lets the page compile the
+// simulator; inline styles are xterm.js's and the pictures'.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// New reads the embedded files and renders the lessons.
-func New(opts Options) (*Site, error) {
-	gen, _ := fs.Sub(generated, "gen")
-	return newSite(gen, opts.Lessons)
-}
-
-// newSite makes a Site of the embedded static files, the generated files
-// of gen, and the lessons of lessons (nil: gen's lessons/).
-func newSite(gen, lessons fs.FS) (*Site, error) {
+// newSite makes a Site of the static files of static and gen, and the
+// lessons of lessons (nil: gen's lessons/).
+func newSite(static, gen, lessons fs.FS) (*Site, error) {
 	s := &Site{assets: map[string]*asset{}, byPath: map[string]*asset{}, pages: map[string]*rendered{}}
-	static, _ := fs.Sub(embedded, "static")
 	if err := s.addAssets(static); err != nil {
 		return nil, err
 	}
 	if err := s.addAssets(gen); err != nil {
 		return nil, err
 	}
-	_, s.wasm = s.assets["twinbox.wasm"]
 	if lessons == nil {
 		lessons, _ = fs.Sub(gen, "lessons")
 	}
+	return s, s.renderPages(lessons)
+}
+
+// ManifestEntry describes a static file served elsewhere (Workers static
+// assets): the site links it without holding it. A Path ending in .gz is
+// the file gzipped, which the page decompresses itself (the simulator's
+// wasm: larger than Workers take uncompressed).
+type ManifestEntry struct {
+	Name string `json:"name"` // "app.js", "vendor/xterm.js"
+	Path string `json:"path"` // "/assets/HASH/app.js"
+}
+
+// newManifestSite makes a Site whose static files are served elsewhere:
+// it renders pages linking them and serves nothing under /assets/.
+func newManifestSite(manifest []ManifestEntry, lessons fs.FS) (*Site, error) {
+	s := &Site{assets: map[string]*asset{}, byPath: map[string]*asset{}, pages: map[string]*rendered{}}
+	for _, e := range manifest {
+		s.assets[e.Name] = &asset{name: e.Name, path: e.Path}
+	}
+	return s, s.renderPages(lessons)
+}
+
+// renderPages renders the index and the lessons' pages.
+func (s *Site) renderPages(lessons fs.FS) error {
+	_, s.wasm = s.assets["twinbox.wasm"]
 	pages, err := readLessons(lessons)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+		return err
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{"asset": s.assetPath}).ParseFS(embedded, "templates/*.html")
+	tmpl, err := template.New("").Funcs(template.FuncMap{"asset": s.assetPath}).ParseFS(templates, "templates/*.html")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, p := range pages {
 		data := pageData{Lessons: pages, Lesson: p, Wasm: s.wasm}
@@ -134,14 +152,12 @@ func newSite(gen, lessons fs.FS) (*Site, error) {
 		}
 		r, err := render(tmpl, data)
 		if err != nil {
-			return nil, fmt.Errorf("lesson %s: %w", p.Slug, err)
+			return fmt.Errorf("lesson %s: %w", p.Slug, err)
 		}
 		s.pages["/lessons/"+p.Slug] = r
 	}
-	if s.index, err = render(tmpl, pageData{Lessons: pages, Wasm: s.wasm}); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.index, err = render(tmpl, pageData{Lessons: pages, Wasm: s.wasm})
+	return err
 }
 
 // pageData is what templates/page.html draws.
@@ -173,7 +189,7 @@ func (s *Site) addAssets(fsys fs.FS) error {
 			}
 			return nil
 		}
-		if name == "README.md" {
+		if name == "README.md" || name == manifestFile {
 			return nil
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -234,17 +250,26 @@ func (s *Site) assetPath(name string) (string, error) {
 	return a.path, nil
 }
 
-// Assets lists the static files by URL path, for serving them elsewhere
-// (Workers static assets): path → the file's bytes, uncompressed.
-func (s *Site) Assets() (map[string][]byte, error) {
-	out := map[string][]byte{}
-	for p, a := range s.byPath {
+// File is a static file, for serving it elsewhere (Workers static
+// assets).
+type File struct {
+	Name string // "app.js", "twinbox.wasm"
+	Path string // where the pages link it: "/assets/HASH/app.js"
+	Body []byte // uncompressed
+	Gzip []byte // gzipped, or nil
+}
+
+// Files lists the static files.
+func (s *Site) Files() ([]File, error) {
+	var out []File
+	for _, a := range s.assets {
 		b, err := a.content()
 		if err != nil {
 			return nil, err
 		}
-		out[p] = b
+		out = append(out, File{Name: a.name, Path: a.path, Body: b, Gzip: a.gz})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
@@ -263,7 +288,7 @@ func (a *asset) content() ([]byte, error) {
 // ServeHTTP serves the pages and the assets; anything else is 404.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", CSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -11,13 +11,13 @@ import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
-const artifacts = path.join(here, "artifacts");
+const artifacts = process.env.E2E_ARTIFACTS || path.join(here, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 
 let server, base, browser, page;
 const figures = {};
 
-before(async () => {
+async function startServer() {
   server = spawn(path.join(root, "bin/twinbox"), ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
   base = await new Promise((resolve, reject) => {
     let out = "";
@@ -28,6 +28,14 @@ before(async () => {
     });
     server.on("exit", (code) => reject(new Error("twinbox serve exited: " + code)));
   });
+}
+
+before(async () => {
+  if (process.env.TWINBOX_URL) {
+    base = process.env.TWINBOX_URL.replace(/\/$/, ""); // a server already running (wrangler dev)
+  } else {
+    await startServer();
+  }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],

@@ -45,7 +45,14 @@ let compiled = null;
 const compileStart = performance.now();
 function compile() {
   if (!compiled) {
-    compiled = WebAssembly.compileStreaming(fetch(el.dataset.wasm)).then((mod) => {
+    // A .gz address is the wasm gzipped, served as is (Workers static
+    // assets): decompressed here, as it streams in.
+    const url = el.dataset.wasm;
+    const wasm = !url.endsWith(".gz") ? fetch(url) : fetch(url).then((r) => {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return new Response(r.body.pipeThrough(new DecompressionStream("gzip")), { headers: { "Content-Type": "application/wasm" } });
+    });
+    compiled = WebAssembly.compileStreaming(wasm).then((mod) => {
       document.body.dataset.compileMs = String(Math.round(performance.now() - compileStart));
       return mod;
     });
