@@ -30,7 +30,7 @@ func testSite(t *testing.T) *Site {
 		"wasm_exec.js":    {Data: []byte("// wasm_exec")},
 	}
 	lessons := fstest.MapFS{"01-first.md": {Data: []byte(lessonMD)}, "README.md": {Data: []byte("not a lesson")}}
-	s, err := newSite(gen, lessons)
+	s, err := newSite(staticFS(), gen, lessons)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,14 +195,14 @@ func TestLessonRendering(t *testing.T) {
 }
 
 func TestBadLesson(t *testing.T) {
-	_, err := newSite(fstest.MapFS{}, fstest.MapFS{"01-bad.md": {Data: []byte("no front matter\n")}})
+	_, err := newSite(staticFS(), fstest.MapFS{}, fstest.MapFS{"01-bad.md": {Data: []byte("no front matter\n")}})
 	if err == nil || !strings.Contains(err.Error(), "01-bad.md") {
 		t.Errorf("got %v, want an error naming the file", err)
 	}
 }
 
 func TestWithoutSimulator(t *testing.T) {
-	s, err := newSite(fstest.MapFS{}, fstest.MapFS{})
+	s, err := newSite(staticFS(), fstest.MapFS{}, fstest.MapFS{})
 	if err != nil {
 		t.Fatal(err)
 	}
