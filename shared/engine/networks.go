@@ -68,11 +68,19 @@ func (e *Engine) NetworkCreate(ctx context.Context, req wire.NetworkCreateReques
 		return wire.NetworkCreateResponse{}, backend.Errorf(backend.Forbidden, "operation is not permitted on predefined %s network ", req.Name)
 	}
 	var warning string
-	if existing, err := e.networks.find(req.Name); err == nil && existing.Name == req.Name {
+	// As dockerd's GetNetworkByName, no name means the default network.
+	lookup := req.Name
+	if lookup == "" {
+		lookup = "bridge"
+	}
+	if existing, err := e.networks.find(lookup); err == nil && existing.Name == lookup {
 		if req.CheckDuplicate {
 			return wire.NetworkCreateResponse{}, backend.Errorf(backend.Conflict, "network with name %s already exists", req.Name)
 		}
 		warning = fmt.Sprintf("Network with name %s (id : %s) already exists", existing.Name, existing.ID)
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		return wire.NetworkCreateResponse{}, backend.Errorf(backend.InvalidParameter, "invalid name: %s", req.Name)
 	}
 	switch req.Driver {
 	case "", "bridge":

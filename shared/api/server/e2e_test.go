@@ -55,6 +55,19 @@ func TestDockerCLIOnEngine(t *testing.T) {
 		{name: "diff nosuch", args: []string{"diff", "nosuch"}, wantErr: "Error response from daemon: No such container: nosuch\n", wantCode: 1},
 		{name: "rm nosuch", args: []string{"rm", "first"}, wantErr: "Error response from daemon: No such container: first\n", wantCode: 1},
 		{name: "kill nosuch", args: []string{"kill", "nosuch"}, wantErr: "Error response from daemon: Cannot kill container: nosuch: No such container: nosuch\n", wantCode: 1},
+		// Networks, as dockerd 20.10 answers docker 28.
+		{name: "network ls", args: []string{"network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"},
+			wantOut: "bridge bridge local\nhost host local\nnone null local\n"},
+		{name: "network create without a name", args: []string{"network", "create", ""},
+			wantErr: "Error response from daemon: network with name  already exists\n", wantCode: 1},
+		{name: "network create host", args: []string{"network", "create", "host"},
+			wantErr: "Error response from daemon: operation is not permitted on predefined host network \n", wantCode: 1},
+		{name: "network rm bridge", args: []string{"network", "rm", "bridge"},
+			wantErr: "Error response from daemon: bridge is a pre-defined network and cannot be removed\nexit status 1\n", wantCode: 1},
+		{name: "network inspect nosuch", args: []string{"network", "inspect", "nosuch"},
+			wantOut: "[]\n", wantErr: "Error response from daemon: network nosuch not found\n", wantCode: 1},
+		{name: "network create overlapping", args: []string{"network", "create", "--subnet", "172.17.1.0/24", "n"},
+			wantErr: "Error response from daemon: Pool overlaps with other one on this address space\n", wantCode: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
