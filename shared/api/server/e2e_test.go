@@ -61,7 +61,7 @@ func TestDockerCLIOnEngine(t *testing.T) {
 		{name: "network create without a name", args: []string{"network", "create", ""},
 			wantErr: "Error response from daemon: network with name  already exists\n", wantCode: 1},
 		{name: "network create host", args: []string{"network", "create", "host"},
-			wantErr: "Error response from daemon: operation is not permitted on predefined host network \n", wantCode: 1},
+			wantErr: "Error response from daemon: operation is not permitted on predefined host network\n", wantCode: 1},
 		{name: "network rm bridge", args: []string{"network", "rm", "bridge"},
 			wantErr: "Error response from daemon: bridge is a pre-defined network and cannot be removed\nexit status 1\n", wantCode: 1},
 		{name: "network inspect nosuch", args: []string{"network", "inspect", "nosuch"},
