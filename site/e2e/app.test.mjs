@@ -62,7 +62,7 @@ const screen = () => page.evaluate(() => {
 });
 
 // waitScreen waits until the terminal's text matches re.
-async function waitScreen(re, ms = 15000) {
+async function waitScreen(re, ms = 30000) {
   const end = Date.now() + ms;
   let s = "";
   while (Date.now() < end) {
@@ -75,7 +75,7 @@ async function waitScreen(re, ms = 15000) {
 
 // prompt waits until the terminal shows a prompt and nothing more for a
 // moment; it returns the screen's lines.
-async function prompt(more = 0, ms = 15000) {
+async function prompt(more = 0, ms = 30000) {
   const end = Date.now() + ms;
   let s = "", since = Date.now();
   while (Date.now() < end) {
@@ -100,7 +100,7 @@ async function run(line) {
 test("a lesson beside the terminal: steps, commands, diff, reload", async () => {
   const t0 = Date.now();
   await page.goto(base + "/lessons/01-first-container");
-  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   await waitScreen(/# $/);
   figures.firstPromptMs = Date.now() - t0;
   Object.assign(figures, await page.evaluate(() => ({
@@ -114,7 +114,7 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   const first = JSON.parse(await step.getAttribute("data-run"))[0].script.replace(/\r$/, "").split("\r")[0];
   await step.locator("button.run").click();
   await waitScreen(new RegExp("# " + first.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-  await page.waitForSelector(".step.done", { timeout: 20000 });
+  await page.waitForSelector(".step.done", { timeout: 60000 });
   await shot("1-step");
 
   const hi = await run("docker run busybox echo hi");
@@ -148,7 +148,7 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   await page.waitForFunction((n) => Number(document.body.dataset.saves || 0) > n, saves, { timeout: 10000 });
   const t1 = Date.now();
   await page.reload();
-  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   await waitScreen(/# $/);
   figures.reloadToPromptMs = Date.now() - t1;
   figures.restoredBootMs = Number(await page.evaluate(() => document.body.dataset.bootMs));
@@ -162,7 +162,7 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
 
 test("bad input leaves the page responsive: a loop stopped by ^C, 100 KB typed, garbage", async () => {
   await page.goto(base + "/lessons/02-container-lifecycle");
-  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   await prompt();
   // The lesson's picture of the life cycle is drawn from the engine.
   await page.waitForSelector("figure.viz.drawn svg", { timeout: 10000 });
