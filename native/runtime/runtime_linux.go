@@ -372,9 +372,13 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		return cmd.Wait()
 	})}, cleanup...)
 
+	// The network is set up beside the root filesystem: the endpoints,
+	// then the port proxies and the embedded DNS server.
 	var netErr chan error
+	var rs savedSpec
 	if spec.Network.Mode == "bridge" {
 		netErr = make(chan error, 1)
+		rs.Ports, rs.DNS = spec.Network.Ports, usesEmbeddedDNS(spec)
 		go func() {
 			for i, ep := range spec.Network.Endpoints {
 				if _, err := network.AddEndpoint(int(netns.Fd()), ep, i == 0); err != nil {
@@ -383,8 +387,11 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 				}
 				c.endpoints[ep.NetworkID] = ep.IfName
 			}
-			netErr <- nil
+			svcs, err := r.startServices(c.id, int(netns.Fd()), rs.Ports, rs.DNS)
+			c.services = svcs
+			netErr <- err
 		}()
+		cleanup.add(closerFunc(func() error { closeAll(c.services); return nil }))
 	}
 	kind, v, mfds, err := recvRecord(syncFd)
 	for _, fd := range mfds {
@@ -406,16 +413,6 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	}
 	if err != nil {
 		return nil, err
-	}
-	var rs savedSpec
-	if spec.Network.Mode == "bridge" {
-		rs.Ports, rs.DNS = spec.Network.Ports, usesEmbeddedDNS(spec)
-		svcs, err := r.startServices(c.id, int(netns.Fd()), rs.Ports, rs.DNS)
-		if err != nil {
-			return nil, err
-		}
-		c.services = svcs
-		cleanup.add(closerFunc(func() error { closeAll(svcs); return nil }))
 	}
 	if master != nil {
 		cleanup.add(master)
