@@ -153,6 +153,20 @@ func TestNetworkCrashRestart(t *testing.T) {
 		t.Errorf("port %d still served after the daemon was killed", port)
 	}
 	d.start(t)
+	sum := sha256.Sum256([]byte(d.root))
+	tag := "twinbox-" + hex.EncodeToString(sum[:4])
+	// The new daemon replaced the killed one's rules, not added to them:
+	// one table, and one accept rule per bridge in a Docker host's FORWARD.
+	if rules, err := exec.Command("nft", "list", "ruleset").Output(); err == nil {
+		if n := bytes.Count(rules, []byte("table inet "+tag+" ")); n != 1 {
+			t.Errorf("%d tables %s after the restart, want 1", n, tag)
+		}
+		if bytes.Contains(rules, []byte("chain FORWARD")) {
+			if n := bytes.Count(rules, []byte(`comment "`+tag+`"`)); n != 3 {
+				t.Errorf("%d FORWARD rules of %s after the restart, want 3 (a bridge each)", n, tag)
+			}
+		}
+	}
 	if got, err := get(url); err != nil || got != "200 OK hello\n" {
 		t.Errorf("GET %s after the restart: got %q, %v; want 200 OK hello", url, got, err)
 	}
@@ -189,8 +203,6 @@ func TestNetworkCrashRestart(t *testing.T) {
 			t.Errorf("bridge %s left after network rm", b)
 		}
 	}
-	sum := sha256.Sum256([]byte(d.root))
-	tag := "twinbox-" + hex.EncodeToString(sum[:4])
 	rules, err := exec.Command("nft", "list", "ruleset").Output()
 	if err != nil {
 		t.Skipf("nft: %v", err)
