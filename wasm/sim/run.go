@@ -597,6 +597,15 @@ func (b *Backend) Stats(ctx context.Context, id string) (backend.Stats, error) {
 	if st.MemoryLimit == 0 {
 		st.MemoryLimit = memTotal
 	}
+	// docker stats' NET I/O: the container's interfaces but lo.
+	if sb.stack != nil {
+		for _, l := range sb.stack.Links() {
+			if l.Kind != netsim.KindLoopback {
+				st.NetRx += l.Stats.RxBytes
+				st.NetTx += l.Stats.TxBytes
+			}
+		}
+	}
 	return st, nil
 }
 

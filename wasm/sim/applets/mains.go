@@ -35,6 +35,7 @@ var mains = map[string]func(c *cmd) int{
 	"httpd":     httpdMain,
 	"hostname":  hostnameMain,
 	"id":        idMain,
+	"ifconfig":  ifconfigMain,
 	"ip":        ipMain,
 	"kill":      killMain,
 	"killall":   killallMain,

@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
@@ -321,6 +322,10 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
+// ncDrain is how long nc, once the other side has finished, lets input
+// that is ready go out.
+const ncDrain = 50 * time.Millisecond
+
 // ncMain is busybox's small nc: connect to HOST PORT (or, with -l, wait
 // for one connection on -p PORT) and copy standard input to the socket and
 // the socket to standard output until the other side closes.
@@ -372,14 +377,24 @@ func ncMain(c *cmd) int {
 		}
 	}
 	defer conn.Close()
+	sent := make(chan struct{})
 	go func() {
 		// At the end of its input nc shuts down its sending half, so
 		// that the other side reads end-of-file, and goes on reading.
 		io.Copy(conn, c.stdin())
 		conn.CloseWrite()
+		close(sent)
 	}()
 	done := c.blocked()
 	io.Copy(c.out, conn)
+	// The other side has finished. busybox's poll loop serves standard
+	// input before the socket, so input already there goes out before
+	// nc exits; input that is not there yet (a terminal) does not keep
+	// it waiting.
+	select {
+	case <-sent:
+	case <-time.After(ncDrain):
+	}
 	done()
 	return 0
 }

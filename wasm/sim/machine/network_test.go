@@ -49,7 +49,7 @@ func TestNetworkScenario(t *testing.T) {
 			`default via 172\.17\.0\.1 dev eth0 \n172\.17\.0\.0/16 dev eth0 scope link  src 172\.17\.0\.3 \n`, 0},
 		{[]string{"run", "--rm", "--net", "none", "busybox", "ip", "-o", "link"},
 			`1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n`, 0},
-		{[]string{"run", "--rm", "--link", "web:db", "busybox", "sh", "-c", "grep db /etc/hosts | cut -f2-; ping -c 1 db"},
+		{[]string{"run", "--rm", "--link", "web:db", "busybox", "sh", "-c", "grep -w db /etc/hosts | cut -f2-; ping -c 1 db"},
 			`db [0-9a-f]{12} web\nPING db \(172\.17\.0\.2\): 56 data bytes\n64 bytes from 172\.17\.0\.2: seq=0 ttl=64 time=0\.\d{3} ms\n\n--- db ping statistics ---\n1 packets transmitted, 1 packets received, 0% packet loss\nround-trip min/avg/max = [0-9./]+ ms\n`, 0},
 		{[]string{"run", "-d", "--name", "db", "--network", "appnet", "busybox", "sleep", "300"}, `[0-9a-f]{64}\n`, 0},
 		{[]string{"run", "--rm", "--network", "appnet", "busybox", "sh", "-c", "ping -c 1 -W 1 db | head -1"}, `PING db \(172\.18\.0\.2\): 56 data bytes\n`, 0},
@@ -68,6 +68,23 @@ func TestNetworkScenario(t *testing.T) {
 		{[]string{"exec", "web", "ip", "-4", "-o", "addr"},
 			`1: lo    inet 127\.0\.0\.1/8 scope host lo\\.*\n\d+: eth0    inet 172\.17\.0\.2/16 .*\n\d+: eth1    inet 172\.18\.0\.3/16 brd 172\.18\.255\.255 scope global eth1\\.*\n`, 0},
 		{[]string{"run", "--rm", "--net", "container:web", "busybox", "hostname"}, `[0-9a-f]{12}\n`, 0},
+		{[]string{"run", "--rm", "busybox", "ifconfig"}, `eth0      Link encap:Ethernet  HWaddr 02:42:AC:11:00:0(\d)  
+          inet addr:172\.17\.0\.(\d)  Bcast:172\.17\.255\.255  Mask:255\.255\.0\.0
+          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1
+          RX packets:0 errors:0 dropped:0 overruns:0 frame:0
+          TX packets:0 errors:0 dropped:0 overruns:0 carrier:0
+          collisions:0 txqueuelen:0 
+          RX bytes:0 \(0\.0 B\)  TX bytes:0 \(0\.0 B\)
+
+lo        Link encap:Local Loopback  
+          inet addr:127\.0\.0\.1  Mask:255\.0\.0\.0
+          UP LOOPBACK RUNNING  MTU:65536  Metric:1
+          RX packets:0 errors:0 dropped:0 overruns:0 frame:0
+          TX packets:0 errors:0 dropped:0 overruns:0 carrier:0
+          collisions:0 txqueuelen:1000 
+          RX bytes:0 \(0\.0 B\)  TX bytes:0 \(0\.0 B\)
+
+`, 0},
 	}
 	for i, s := range steps {
 		// `docker network` is not in the CLI yet: create and connect
@@ -86,6 +103,12 @@ func TestNetworkScenario(t *testing.T) {
 		if !regexp.MustCompile(`^(?s:`+s.want+`)$`).MatchString(got) || code != s.code {
 			t.Errorf("docker %s: got %q exit %d, want /%s/ exit %d", strings.Join(s.args, " "), got, code, s.want, s.code)
 		}
+	}
+	// docker stats counts what web's interfaces carried: the wget's
+	// request in, the 404 out, pings.
+	webID, _ := docker(t, m, "inspect", "-f", "{{.Id}}", "web")
+	if st, err := m.Backend.Stats(context.Background(), strings.TrimSpace(webID)); err != nil || st.NetRx == 0 || st.NetTx == 0 {
+		t.Errorf("web's network counters: got rx %d tx %d (%v), want some each way", st.NetRx, st.NetTx, err)
 	}
 	// dockerd's namespace files, named as inspect's SandboxKey.
 	key, _ := docker(t, m, "inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "web")

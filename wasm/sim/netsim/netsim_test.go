@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -203,5 +204,48 @@ func TestLookup(t *testing.T) {
 				t.Errorf("got %q %v, want %q %v", got, err, tt.want, tt.err)
 			}
 		})
+	}
+}
+
+func TestCounters(t *testing.T) {
+	ctx := context.Background()
+	n := New()
+	n.AddBridge("docker0", gw17, true, false)
+	a, b := n.NewStack(), n.NewStack()
+	attach(t, n, a, "docker0", "172.17.0.2/16")
+	attach(t, n, b, "docker0", "172.17.0.3/16")
+	eth := func(s *Stack) Link { return s.Links()[1] }
+	a.Reach(netip.MustParseAddr("172.17.0.3"))
+	if got, want := eth(a).Stats, (LinkStats{1, 98, 1, 98}); got != want {
+		t.Errorf("a's eth0 after a ping of b: got %+v, want %+v", got, want)
+	}
+	if got, want := eth(a).Peer.Stats, (LinkStats{1, 98, 1, 98}); got != want {
+		t.Errorf("a's host veth after a ping of b: got %+v, want %+v", got, want)
+	}
+	a.Reach(netip.MustParseAddr("127.0.0.1"))
+	if got, want := a.Links()[0].Stats, (LinkStats{2, 196, 2, 196}); got != want {
+		t.Errorf("a's lo after a ping of itself: got %+v, want %+v", got, want)
+	}
+	l, _ := b.Listen(netip.MustParseAddrPort("0.0.0.0:80"))
+	go func() {
+		c, err := l.Accept(ctx)
+		if err == nil {
+			io.WriteString(c, strings.Repeat("x", 2000))
+			c.Close()
+		}
+	}()
+	c, err := n.Host().Dial(ctx, netip.MustParseAddrPort("172.17.0.3:80"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(c)
+	c.Close()
+	// The ping: 98 in, 98 out. SYN 74 in, SYN-ACK 74 out, ACK 66 in;
+	// 2000 bytes out in two segments (1448+66, 552+66) and an ACK in;
+	// b's FIN out and its ACK in; the host's FIN in and its ACK out.
+	want := LinkStats{RxPackets: 6, RxBytes: 98 + 74 + 66 + 66 + 66 + 66,
+		TxPackets: 6, TxBytes: 98 + 74 + 1514 + 618 + 66 + 66}
+	if got := eth(b).Stats; got != want {
+		t.Errorf("b's eth0 after serving 2000 bytes to the host: got %+v, want %+v", got, want)
 	}
 }

@@ -14,10 +14,20 @@ func (s *Stack) Reach(dst netip.Addr) (bool, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
 	t, err := s.reachLocked(dst)
-	if err == syscall.EHOSTUNREACH {
+	if err == syscall.ENETUNREACH {
+		return false, err
+	}
+	if t == nil {
+		// The request leaves; nothing comes back.
+		if r, ok := s.routeLocked(dst); ok {
+			path{out: r.Dev}.countLocked(echoFrame)
+		}
 		return false, nil
 	}
-	return t != nil, err
+	p := s.pathLocked(t, dst)
+	p.countLocked(echoFrame)
+	p.reverse().countLocked(echoFrame)
+	return true, nil
 }
 
 // Source returns the address s sends to dst from: the preferred source of
@@ -150,3 +160,71 @@ func (h *Stack) forwardLocked(dst netip.Addr, in *Bridge) (*Stack, error) {
 	}
 	return nil, nil
 }
+
+// path is the links a frame leaves by and arrives by between two stacks.
+type path struct{ out, in *Link }
+
+// reverse is the way back.
+func (p path) reverse() path { return path{out: p.in, in: p.out} }
+
+// pathLocked is the links a packet from s to dst, which t owns, crosses
+// at its ends: the loopback within one stack, else s's outgoing interface
+// and t's interface on the same link (for the host, the bridge the packet
+// came in by).
+func (s *Stack) pathLocked(t *Stack, dst netip.Addr) path {
+	if s == t {
+		lo := s.loLocked()
+		return path{lo, lo}
+	}
+	var p path
+	if r, ok := s.routeLocked(dst); ok {
+		p.out = r.Dev
+	}
+	switch {
+	case p.out != nil && p.out.Kind == KindVeth && p.out.Peer != nil && p.out.Peer.Master != nil && t == s.n.host:
+		p.in = p.out.Peer.Master
+	default:
+		for _, l := range t.links {
+			for _, a := range l.Addrs {
+				if a.Addr() == dst {
+					p.in = l
+				}
+			}
+		}
+	}
+	return p
+}
+
+func (s *Stack) loLocked() *Link {
+	for _, l := range s.links {
+		if l.Kind == KindLoopback {
+			return l
+		}
+	}
+	return nil
+}
+
+// countLocked counts a frame of size bytes along p: sent by p.out and
+// received by p.in, and by the host's ends of veths on the way.
+func (p path) countLocked(size int) {
+	if p.out != nil {
+		p.out.Stats.TxPackets++
+		p.out.Stats.TxBytes += int64(size)
+		if peer := p.out.Peer; peer != nil && peer != p.in {
+			peer.Stats.RxPackets++
+			peer.Stats.RxBytes += int64(size)
+		}
+	}
+	if p.in != nil {
+		p.in.Stats.RxPackets++
+		p.in.Stats.RxBytes += int64(size)
+		if peer := p.in.Peer; peer != nil && peer != p.out {
+			peer.Stats.TxPackets++
+			peer.Stats.TxBytes += int64(size)
+		}
+	}
+}
+
+// echoFrame is an echo request or reply as ping sends them: 56 data
+// bytes, 8 of ICMP, 20 of IP and 14 of Ethernet.
+const echoFrame = 98

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/netip"
+	"sync"
 	"syscall"
 )
 
@@ -103,12 +104,20 @@ func (l *Listener) Close() error {
 // ECONNREFUSED when nothing listens.
 func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (*Conn, error) {
 	s.n.mu.Lock()
-	l, err := s.dialLocked(dst, 0)
+	l, from, to, err := s.dialLocked(dst, 0)
+	var p path
+	if err == nil {
+		p = from.pathLocked(l.s, to)
+		// The handshake: SYN, SYN-ACK, ACK.
+		p.countLocked(synFrame)
+		p.reverse().countLocked(synFrame)
+		p.countLocked(tcpHeaders)
+	}
 	s.n.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	mine, theirs := pipe()
+	mine, theirs := pipe(s.n, p)
 	select {
 	case l.conns <- theirs:
 		return mine, nil
@@ -119,19 +128,22 @@ func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (*Conn, error) {
 	}
 }
 
-func (s *Stack) dialLocked(dst netip.AddrPort, depth int) (*Listener, error) {
+// dialLocked finds the socket listening at dst, from s, and the stack and
+// address of the connection's last leg (the host's, to the container, for
+// a published port).
+func (s *Stack) dialLocked(dst netip.AddrPort, depth int) (*Listener, *Stack, netip.Addr, error) {
 	t, err := s.reachLocked(dst.Addr())
 	if err != nil {
-		return nil, err
+		return nil, nil, netip.Addr{}, err
 	}
 	if t == nil {
-		return nil, syscall.ETIMEDOUT
+		return nil, nil, netip.Addr{}, syscall.ETIMEDOUT
 	}
 	if l := t.listeners[portKey{dst.Addr(), dst.Port()}]; l != nil {
-		return l, nil
+		return l, s, dst.Addr(), nil
 	}
 	if l := t.listeners[portKey{netip.IPv4Unspecified(), dst.Port()}]; l != nil {
-		return l, nil
+		return l, s, dst.Addr(), nil
 	}
 	if t == s.n.host && depth == 0 {
 		to, ok := s.n.ports[portKey{dst.Addr(), dst.Port()}]
@@ -142,7 +154,7 @@ func (s *Stack) dialLocked(dst netip.AddrPort, depth int) (*Listener, error) {
 			return s.n.host.dialLocked(to, depth+1)
 		}
 	}
-	return nil, syscall.ECONNREFUSED
+	return nil, nil, netip.Addr{}, syscall.ECONNREFUSED
 }
 
 // Publish makes the host forward connections to hostIP:hostPort (the
@@ -179,34 +191,144 @@ func (n *Net) Unpublish(host netip.AddrPort) {
 	delete(n.ports, portKey{a, host.Port()})
 }
 
-// Conn is a TCP connection: a byte stream each way. Writes wait until the
-// other side reads (no buffering, as a full socket buffer would have it).
+// Frame sizes of TCP: a SYN with its options, and the headers of every
+// other segment (Ethernet 14, IP 20, TCP 32 with timestamps).
+const (
+	synFrame   = 74
+	tcpHeaders = 66
+	tcpMSS     = 1448
+)
+
+// Conn is a TCP connection: a byte stream each way, with a socket buffer
+// of sockBuf bytes: a write waits only while the buffer is full, and what
+// is in it still arrives after the writer closes, as TCP delivers it
+// before the FIN.
 type Conn struct {
-	r *io.PipeReader
-	w *io.PipeWriter
+	r *stream
+	w *stream
+	n *Net
+	p path // from this end to the other
 }
 
-// pipe returns the two ends of a new connection.
-func pipe() (*Conn, *Conn) {
-	ar, bw := io.Pipe()
-	br, aw := io.Pipe()
-	return &Conn{r: ar, w: aw}, &Conn{r: br, w: bw}
+// sockBuf is the size of a connection's buffer in each direction.
+const sockBuf = 64 << 10
+
+// pipe returns the two ends of a new connection along p.
+func pipe(n *Net, p path) (*Conn, *Conn) {
+	ab, ba := newStream(), newStream()
+	return &Conn{r: ba, w: ab, n: n, p: p}, &Conn{r: ab, w: ba, n: n, p: p.reverse()}
+}
+
+// stream is one direction of a connection.
+type stream struct {
+	mu       sync.Mutex
+	cond     sync.Cond
+	buf      []byte
+	eof      bool // the writer closed: end-of-file once buf is drained
+	shutRead bool // the reader closed: writes fail
+}
+
+func newStream() *stream {
+	s := &stream{}
+	s.cond.L = &s.mu
+	return s
+}
+
+func (s *stream) write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for len(b) > 0 {
+		for len(s.buf) >= sockBuf && !s.shutRead && !s.eof {
+			s.cond.Wait()
+		}
+		if s.shutRead || s.eof {
+			return n, io.ErrClosedPipe
+		}
+		k := min(len(b), sockBuf-len(s.buf))
+		s.buf = append(s.buf, b[:k]...)
+		b, n = b[k:], n+k
+		s.cond.Broadcast()
+	}
+	return n, nil
+}
+
+func (s *stream) read(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.buf) == 0 && !s.eof && !s.shutRead {
+		s.cond.Wait()
+	}
+	if s.shutRead {
+		return 0, io.ErrClosedPipe
+	}
+	if len(s.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, s.buf)
+	s.buf = s.buf[n:]
+	s.cond.Broadcast()
+	return n, nil
+}
+
+func (s *stream) closeWrite() {
+	s.mu.Lock()
+	s.eof = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+func (s *stream) closeRead() {
+	s.mu.Lock()
+	s.shutRead = true
+	s.buf = nil
+	s.cond.Broadcast()
+	s.mu.Unlock()
 }
 
 // Read reads what the other side wrote; io.EOF once it closed or shut
 // down its writing half.
-func (c *Conn) Read(b []byte) (int, error) { return c.r.Read(b) }
+func (c *Conn) Read(b []byte) (int, error) { return c.r.read(b) }
 
 // Write sends b to the other side. Errors: io.ErrClosedPipe once either
 // side closed the stream.
-func (c *Conn) Write(b []byte) (int, error) { return c.w.Write(b) }
+func (c *Conn) Write(b []byte) (int, error) {
+	n, err := c.w.write(b)
+	if n > 0 {
+		c.n.mu.Lock()
+		for left := n; left > 0; left -= tcpMSS {
+			c.p.countLocked(min(left, tcpMSS) + tcpHeaders)
+		}
+		c.p.reverse().countLocked(tcpHeaders)
+		c.n.mu.Unlock()
+	}
+	return n, err
+}
 
 // CloseWrite shuts down the writing half (shutdown(SHUT_WR)): the other
 // side reads end-of-file; this side can still read.
-func (c *Conn) CloseWrite() error { return c.w.Close() }
+func (c *Conn) CloseWrite() error {
+	c.fin()
+	c.w.closeWrite()
+	return nil
+}
 
 // Close closes both halves.
 func (c *Conn) Close() error {
-	c.w.Close()
-	return c.r.Close()
+	c.fin()
+	c.w.closeWrite()
+	c.r.closeRead()
+	return nil
+}
+
+// fin counts this side's FIN and its ACK, once.
+func (c *Conn) fin() {
+	c.n.mu.Lock()
+	defer c.n.mu.Unlock()
+	if c.p.out == nil && c.p.in == nil {
+		return
+	}
+	c.p.countLocked(tcpHeaders)
+	c.p.reverse().countLocked(tcpHeaders)
+	c.p = path{}
 }
