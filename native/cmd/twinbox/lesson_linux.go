@@ -32,6 +32,18 @@ var nativeDaemons atomic.Int32
 // openNative starts `twinbox daemon --backend native` on a private socket,
 // root and bridge, and loads the base image into it.
 func openNative(ctx context.Context, self, base string) (lesson.Target, error) {
+	t, err := startNative(ctx, self, base, false)
+	if err != nil && strings.Contains(err.Error(), "no free subnet") {
+		// Another engine took the last free 172.x range between our look
+		// and the daemon's: give this one a bridge of its own on 10.x.
+		t, err = startNative(ctx, self, base, true)
+	}
+	return t, err
+}
+
+// startNative is openNative; own10 makes the bridge on 10.x beforehand in
+// any case.
+func startNative(ctx context.Context, self, base string, own10 bool) (lesson.Target, error) {
 	dir, err := os.MkdirTemp("", "twinbox-lesson-")
 	if err != nil {
 		return nil, err
@@ -43,7 +55,7 @@ func openNative(ctx context.Context, self, base string) (lesson.Target, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := ensureBridge(bridge); err != nil {
+	if err := ensureBridge(bridge, own10); err != nil {
 		log.Close()
 		os.RemoveAll(dir)
 		return nil, err
@@ -98,12 +110,12 @@ func openNative(ctx context.Context, self, base string) (lesson.Target, error) {
 }
 
 // ensureBridge makes the lesson daemon's bridge beforehand, on a free
-// 10.x.y.0/24, when the engine could not find a subnet of its own: the
-// machine's 172.17-31 ranges are all taken (other engines on a shared
-// test machine). The engine reuses a bridge that has an address, and the
-// runner removes it at the end as always.
-func ensureBridge(bridge string) error {
-	if _, err := network.FreeSubnet(bridge); err == nil {
+// 10.x.y.0/24, when the engine could not find a subnet of its own (the
+// machine's 172.17-31 ranges are all taken by other engines on a shared
+// test machine) or when force is set. The engine reuses a bridge that has
+// an address, and the runner removes it at the end as always.
+func ensureBridge(bridge string, force bool) error {
+	if _, err := network.FreeSubnet(bridge); err == nil && !force {
 		return nil
 	}
 	var taken []netip.Prefix
