@@ -460,3 +460,18 @@ type HostPathChecker interface {
 	// HostPathExists reports whether path exists on the machine.
 	HostPathExists(ctx context.Context, path string) (bool, error)
 }
+
+// FilesUpdater is an optional Backend capability: the engine changes the
+// files of Spec.Files while the container runs, as dockerd rewrites the
+// files it bind-mounts. It does so when `docker network connect` puts a
+// running container whose resolv.conf names the machine's name servers on
+// a user-defined network: the file then names the embedded DNS server at
+// 127.0.0.11, as libnetwork's rebuildDNS writes it.
+type FilesUpdater interface {
+	// UpdateFiles gives the files of running container id that files
+	// names (keys as in Spec.Files) the new contents, where the container
+	// sees them, and starts the container's embedded DNS server when
+	// /etc/resolv.conf names 127.0.0.11 and none runs. Errors: NotFound;
+	// Conflict when the container does not run.
+	UpdateFiles(ctx context.Context, id string, files map[string][]byte) error
+}

@@ -4,8 +4,10 @@ package engine
 // prune, with dockerd 20.10's answers and errors.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -476,9 +478,34 @@ func (e *Engine) NetworkConnect(ctx context.Context, term, name string, es *netw
 	}
 	c.Networks[key] = ep
 	e.registerDNS(c)
+	if n.userDefined() {
+		e.useEmbeddedDNS(ctx, c)
+	}
 	e.checkpoint(c)
 	e.networkEvent(n, "connect", map[string]string{"container": c.ID})
 	return nil
+}
+
+// useEmbeddedDNS points running c's resolv.conf at the embedded DNS server
+// when it names the machine's name servers, as libnetwork's rebuildDNS
+// does once a sandbox's first endpoint on a user-defined network joins.
+// Backends without backend.FilesUpdater keep the file. c.mu is held.
+func (e *Engine) useEmbeddedDNS(ctx context.Context, c *Container) {
+	fu, ok := e.b.(backend.FilesUpdater)
+	sb := e.liveSandbox(c.ID)
+	if !ok || sb == nil || sb.Files == nil || bytes.Contains(sb.Files["/etc/resolv.conf"], []byte("nameserver "+embeddedDNS+"\n")) {
+		return
+	}
+	files := maps.Clone(sb.Files)
+	files["/etc/resolv.conf"] = embeddedResolvConf(e.desc.ResolvConf)
+	if err := fu.UpdateFiles(ctx, c.ID, map[string][]byte{"/etc/resolv.conf": files["/etc/resolv.conf"]}); err != nil {
+		e.logf("connect %s: resolv.conf: %v", c.ID, err)
+		return
+	}
+	e.networks.mu.Lock()
+	sb.Files = files
+	e.networks.mu.Unlock()
+	e.saveSandbox(c)
 }
 
 // nextIfName is the first free ethN of a running container. c.mu is held.
