@@ -65,6 +65,7 @@ var (
 	_ backend.RouteLister     = (*Backend)(nil)
 	_ backend.VolumeSizer     = (*Backend)(nil)
 	_ backend.HostPathChecker = (*Backend)(nil)
+	_ backend.FilesUpdater    = (*Backend)(nil)
 )
 
 var _ backend.Backend = (*Backend)(nil)
@@ -458,6 +459,11 @@ func (b *Backend) RemoveNetwork(ctx context.Context, id string) error {
 // Connect adds an endpoint to a running container.
 func (b *Backend) Connect(ctx context.Context, id string, ep backend.Endpoint) error {
 	return b.rt.Connect(id, ep)
+}
+
+// UpdateFiles rewrites a running container's /etc files.
+func (b *Backend) UpdateFiles(ctx context.Context, id string, files map[string][]byte) error {
+	return b.rt.UpdateFiles(id, files)
 }
 
 // Disconnect removes a container's endpoint.

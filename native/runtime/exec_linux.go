@@ -360,6 +360,59 @@ func (r *Runtime) Connect(id string, ep backend.Endpoint) error {
 	return nil
 }
 
+// UpdateFiles rewrites the files running container id has at the paths
+// files names (see backend.FilesUpdater) in place, so that the container's
+// bind mounts show the new contents, and starts its embedded DNS server
+// when resolv.conf now names it.
+func (r *Runtime) UpdateFiles(id string, files map[string][]byte) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	dir := r.store.ContainerDir(id)
+	for p, data := range files {
+		if _, ok := hostFileNames[p]; !ok {
+			return backend.Errorf(backend.InvalidParameter, "runtime: no file %s to update", p)
+		}
+		// O_TRUNC keeps the inode the container's bind mount shows.
+		if err := os.WriteFile(HostFile(dir, p), data, 0o644); err != nil {
+			return err
+		}
+	}
+	if !usesEmbeddedDNS(&backend.Spec{Files: files}) {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released {
+		return notRunning(id)
+	}
+	for _, s := range c.services {
+		if _, ok := s.(*network.DNSServer); ok {
+			return nil
+		}
+	}
+	ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", c.pid))
+	if err != nil {
+		return notRunning(id)
+	}
+	defer ns.Close()
+	svcs, err := r.startServices(id, int(ns.Fd()), nil, true)
+	if err != nil {
+		return err
+	}
+	c.services = append(c.services, svcs...)
+	// For a restarted daemon's Restore.
+	path := filepath.Join(dir, "runtime.json")
+	var saved savedSpec
+	if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &saved) == nil {
+		saved.DNS = true
+		data, _ := json.Marshal(saved)
+		os.WriteFile(path, data, 0o600)
+	}
+	return nil
+}
+
 // Disconnect removes container id's endpoint on network netID.
 func (r *Runtime) Disconnect(id, netID string) error {
 	c, err := r.live(id)

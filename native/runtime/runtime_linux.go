@@ -63,8 +63,19 @@ type container struct {
 	mu        sync.Mutex
 	endpoints map[string]string // network ID → interface name inside
 	// services are what the daemon runs for the container: port proxies
-	// and the embedded DNS server, closed when it ends.
+	// and the embedded DNS server, closed when it ends (then released is
+	// set). Guarded by mu once the container runs.
 	services []io.Closer
+	released bool
+}
+
+// closeServices closes c's services for good.
+func (c *container) closeServices() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	closeAll(c.services)
+	c.services = nil
+	c.released = true
 }
 
 // savedSpec is what a restarted daemon needs to know of a running
@@ -483,8 +494,7 @@ func (r *Runtime) release(id string, group *cgroup.Group) {
 	ch := make(chan struct{})
 	r.mu.Lock()
 	if c := r.ctrs[id]; c != nil {
-		closeAll(c.services)
-		c.services = nil
+		c.closeServices()
 	}
 	delete(r.ctrs, id)
 	r.gone[id] = ch
@@ -558,8 +568,7 @@ func (r *Runtime) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.ctrs {
-		closeAll(c.services)
-		c.services = nil
+		c.closeServices()
 	}
 }
 

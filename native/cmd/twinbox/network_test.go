@@ -70,7 +70,8 @@ func waitPorts(t *testing.T, bridge string, n int) {
 
 // TestNetworkCrashRestart: natively, the machine reaches httpd in a
 // container published with -p at 127.0.0.1, two containers on a user
-// network reach each other by name and not one on another network; after
+// network reach each other by name and not one on another network, as does
+// a container connected to the network later; after
 // the daemon is killed the port is free, and a restarted daemon serves the
 // still running containers' port and names again; once they and their
 // networks are removed, no veth, rule, listener, control group or mount of
@@ -148,6 +149,16 @@ func TestNetworkCrashRestart(t *testing.T) {
 		t.Errorf("ping %s (on tn-b) from tn-a: reached, want not", otherIP)
 	}
 
+	// Connected to a user-defined network, a container started on the
+	// default bridge asks the embedded DNS server, as with dockerd.
+	must("network", "connect", "tn-a", "web")
+	if got := must("exec", "web", "cat", "/etc/resolv.conf"); !strings.Contains(got, "nameserver 127.0.0.11") {
+		t.Errorf("web's resolv.conf after network connect:\n%s\nwant nameserver 127.0.0.11", got)
+	}
+	if out, err := d.docker("exec", "web", "ping", "-c", "1", "-W", "1", "db"); err != nil {
+		t.Errorf("ping db in web after network connect: %v\n%s", err, out)
+	}
+
 	d.kill()
 	if listening(port) {
 		t.Errorf("port %d still served after the daemon was killed", port)
@@ -170,8 +181,10 @@ func TestNetworkCrashRestart(t *testing.T) {
 	if got, err := get(url); err != nil || got != "200 OK hello\n" {
 		t.Errorf("GET %s after the restart: got %q, %v; want 200 OK hello", url, got, err)
 	}
-	if out, err := d.docker("exec", "db", "ping", "-c", "1", "-W", "1", "db"); err != nil {
-		t.Errorf("ping db in db after the restart: %v\n%s", err, out)
+	for _, c := range []string{"db", "web"} {
+		if out, err := d.docker("exec", c, "ping", "-c", "1", "-W", "1", "db"); err != nil {
+			t.Errorf("ping db in %s after the restart: %v\n%s", c, err, out)
+		}
 	}
 	if err := ping(otherIP); err == nil {
 		t.Errorf("ping %s (on tn-b) from tn-a after the restart: reached, want not", otherIP)
