@@ -216,7 +216,7 @@ func (b *Backend) StartHost(ctx context.Context, spec *backend.ProcessSpec, stdi
 		Env:    env,
 		Dir:    dir,
 		Cred:   credOf(user),
-		Caps:   kernel.Caps{SysAdmin: user.UID == 0},
+		Caps:   kernel.Caps{SysAdmin: user.UID == 0, NetAdmin: user.UID == 0},
 		Setsid: true,
 	}
 	p, err := b.startProcess(a, spec, stdio, b.hostDevpts, nil)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -150,17 +151,25 @@ func (b *Backend) makeCwd(fsys vfs.FS, dir string) error {
 
 // capsFor returns what a container's processes may do beyond their user.
 func capsFor(spec *backend.Spec) kernel.Caps {
-	c := kernel.Caps{SysAdmin: spec.Privileged}
+	c := kernel.Caps{SysAdmin: spec.Privileged, NetAdmin: spec.Privileged}
 	for _, cap := range spec.CapAdd {
-		switch cap {
-		case "ALL", "SYS_ADMIN", "CAP_SYS_ADMIN":
+		switch strings.TrimPrefix(strings.ToUpper(cap), "CAP_") {
+		case "ALL":
+			c.SysAdmin, c.NetAdmin = true, true
+		case "SYS_ADMIN":
 			c.SysAdmin = true
+		case "NET_ADMIN":
+			c.NetAdmin = true
 		}
 	}
 	for _, cap := range spec.CapDrop {
-		switch cap {
-		case "ALL", "SYS_ADMIN", "CAP_SYS_ADMIN":
+		switch strings.TrimPrefix(strings.ToUpper(cap), "CAP_") {
+		case "ALL":
+			c.SysAdmin, c.NetAdmin = false, false
+		case "SYS_ADMIN":
 			c.SysAdmin = false
+		case "NET_ADMIN":
+			c.NetAdmin = false
 		}
 	}
 	return c

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"syscall"
 
 	"github.com/twinbox-dev/twinbox/wasm/sim/netsim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
@@ -93,8 +94,10 @@ func listCmd(args []string) (bool, []string) {
 func (c *cmd) ipAddr(s *netsim.Stack, args []string, family string, oneline, addrs bool) int {
 	ok, args := listCmd(args)
 	if !ok {
-		c.errorf("RTNETLINK answers: Operation not permitted")
-		return 2
+		if addrs {
+			return c.ipAddrChange(s, args)
+		}
+		return c.ipLinkSet(s, args)
 	}
 	dev := ""
 	for i := 0; i < len(args); i++ {
@@ -233,8 +236,7 @@ func broadcast(p netip.Prefix) netip.Addr {
 func (c *cmd) ipRoute(s *netsim.Stack, args []string) int {
 	ok, _ := listCmd(args)
 	if !ok {
-		c.errorf("RTNETLINK answers: Operation not permitted")
-		return 2
+		return c.ipRouteChange(s, args)
 	}
 	for _, r := range s.Routes() {
 		if !r.Dst.IsValid() {
@@ -255,4 +257,183 @@ func (c *cmd) ipRoute(s *netsim.Stack, args []string) int {
 		c.println(line)
 	}
 	return 0
+}
+
+// netAdmin reports whether the process may change its namespace's network.
+func (c *cmd) netAdmin() bool {
+	n, ok := c.p.(sys.NetAdmin)
+	return ok && n.NetAdmin()
+}
+
+// rtnetlink reports a failed netlink request as busybox does, status 2.
+func (c *cmd) rtnetlink(err error) int {
+	c.errorf("RTNETLINK answers: %s", Strerror(err))
+	return 2
+}
+
+// ipLinkSet is `ip link set [dev] NAME up|down|mtu N`, through the
+// interface ioctls busybox uses.
+func (c *cmd) ipLinkSet(s *netsim.Stack, args []string) int {
+	if len(args) == 0 || !prefixOf(args[0], "set", 1) {
+		return c.usageError()
+	}
+	args = args[1:]
+	if len(args) > 0 && args[0] == "dev" {
+		args = args[1:]
+	}
+	if len(args) < 2 {
+		return c.usageError()
+	}
+	name := args[0]
+	known := false
+	for _, l := range s.Links() {
+		known = known || l.Name == name
+	}
+	if !known {
+		c.errorf("SIOCGIFFLAGS: No such device")
+		return 1
+	}
+	for i := 1; i < len(args); i++ {
+		switch args[i] {
+		case "up", "down":
+			if !c.netAdmin() {
+				c.errorf("SIOCSIFFLAGS: Operation not permitted")
+				return 1
+			}
+			if err := s.SetUp(name, args[i] == "up"); err != nil {
+				c.errorf("SIOCSIFFLAGS: %s", Strerror(err))
+				return 1
+			}
+		default:
+			c.errorf("link set %s: not simulated by twinbox", args[i])
+			return 1
+		}
+	}
+	return 0
+}
+
+// ipAddrChange is `ip addr add|del PREFIX [brd ...] dev NAME`.
+func (c *cmd) ipAddrChange(s *netsim.Stack, args []string) int {
+	if len(args) < 1 || (args[0] != "add" && args[0] != "del" && args[0] != "delete") {
+		return c.usageError()
+	}
+	var pfx netip.Prefix
+	dev := ""
+	for i := 1; i < len(args); i++ {
+		switch args[i] {
+		case "dev":
+			if i+1 < len(args) {
+				dev = args[i+1]
+				i++
+			}
+		case "brd", "broadcast", "label", "scope":
+			i++
+		default:
+			a := args[i]
+			if !strings.Contains(a, "/") {
+				a += "/32"
+			}
+			p, err := netip.ParsePrefix(a)
+			if err != nil || !p.Addr().Is4() {
+				c.errorf("an inet prefix is expected rather than \"%s\"", args[i])
+				return 1
+			}
+			pfx = p
+		}
+	}
+	if dev == "" || !pfx.IsValid() {
+		c.errorf("need \"dev\" argument")
+		return 1
+	}
+	if _, ok := linkIndex(s, dev); !ok {
+		c.errorf("can't find device '%s'", dev)
+		return 1
+	}
+	if !c.netAdmin() {
+		return c.rtnetlink(syscall.EPERM)
+	}
+	var err error
+	if args[0] == "add" {
+		err = s.AddAddr(dev, pfx)
+	} else {
+		err = s.DelAddr(dev, pfx)
+	}
+	if err != nil {
+		return c.rtnetlink(err)
+	}
+	return 0
+}
+
+// ipRouteChange is `ip route add|del default|PREFIX [via GW] [dev NAME]`.
+func (c *cmd) ipRouteChange(s *netsim.Stack, args []string) int {
+	if len(args) < 2 {
+		return c.usageError()
+	}
+	op := args[0]
+	if op != "add" && op != "del" && op != "delete" {
+		return c.usageError()
+	}
+	var dst netip.Prefix
+	var via netip.Addr
+	dev := ""
+	for i := 1; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "via", "dev":
+			if i+1 >= len(args) {
+				return c.usageError()
+			}
+			if a == "dev" {
+				dev = args[i+1]
+			} else {
+				v, err := netip.ParseAddr(args[i+1])
+				if err != nil || !v.Is4() {
+					c.errorf("an inet address is expected rather than \"%s\"", args[i+1])
+					return 1
+				}
+				via = v
+			}
+			i++
+		case "default":
+			dst = netip.Prefix{}
+		default:
+			if !strings.Contains(a, "/") {
+				a += "/32"
+			}
+			p, err := netip.ParsePrefix(a)
+			if err != nil || !p.Addr().Is4() {
+				c.errorf("an inet prefix is expected rather than \"%s\"", args[i])
+				return 1
+			}
+			dst = p.Masked()
+		}
+	}
+	if dev != "" {
+		if _, ok := linkIndex(s, dev); !ok {
+			c.errorf("can't find device '%s'", dev)
+			return 1
+		}
+	}
+	if !c.netAdmin() {
+		return c.rtnetlink(syscall.EPERM)
+	}
+	var err error
+	if op == "add" {
+		err = s.AddRoute(dst, via, dev)
+	} else {
+		err = s.DelRoute(dst)
+	}
+	if err != nil {
+		return c.rtnetlink(err)
+	}
+	return 0
+}
+
+// linkIndex finds link name's index in s.
+func linkIndex(s *netsim.Stack, name string) (int, bool) {
+	for _, l := range s.Links() {
+		if l.Name == name {
+			return l.Index, true
+		}
+	}
+	return 0, false
 }

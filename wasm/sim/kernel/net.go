@@ -8,6 +8,7 @@ import (
 var (
 	_ sys.Networker = (*Process)(nil)
 	_ sys.Blocker   = (*Process)(nil)
+	_ sys.NetAdmin  = (*Process)(nil)
 )
 
 // Network returns the network stack of the process's network namespace,
@@ -16,6 +17,10 @@ func (p *Process) Network() *netsim.Stack {
 	s, _ := p.ns.Net.Stack.(*netsim.Stack)
 	return s
 }
+
+// NetAdmin reports whether the process may change its network
+// namespace's links, addresses and routes: root with CAP_NET_ADMIN.
+func (p *Process) NetAdmin() bool { return p.cred.UID == 0 && p.caps.NetAdmin }
 
 // Block marks the process as sleeping in a kernel call until done is
 // called, for programs that wait on a socket.

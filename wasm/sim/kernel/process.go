@@ -92,6 +92,9 @@ type Process struct {
 type Caps struct {
 	// SysAdmin allows sethostname and mounts (CAP_SYS_ADMIN).
 	SysAdmin bool
+	// NetAdmin allows changing the network namespace's interfaces,
+	// addresses and routes (CAP_NET_ADMIN).
+	NetAdmin bool
 }
 
 // Attr describes a process for Kernel.Spawn.

@@ -142,6 +142,21 @@ lo        Link encap:Local Loopback
 		t.Errorf("ping's output after SIGINT: got %q", logs)
 	}
 	docker(t, m, "rm", "pinger")
+	// Changing the network needs CAP_NET_ADMIN, which containers lack.
+	if got, code := docker(t, m, "run", "--rm", "busybox", "ip", "link", "set", "eth0", "down"); got != "ip: SIOCSIFFLAGS: Operation not permitted\n" || code != 1 {
+		t.Errorf("ip link set without NET_ADMIN: got %q exit %d", got, code)
+	}
+	if got, code := docker(t, m, "run", "--rm", "busybox", "ip", "addr", "add", "10.1.1.1/24", "dev", "eth0"); got != "ip: RTNETLINK answers: Operation not permitted\n" || code != 2 {
+		t.Errorf("ip addr add without NET_ADMIN: got %q exit %d", got, code)
+	}
+	got, code := docker(t, m, "run", "--rm", "--cap-add", "NET_ADMIN", "busybox", "sh", "-c",
+		"ip link set eth0 down; ip route; ping -c 1 172.17.0.1; ip link set eth0 up; ip route; ip route add default via 172.17.0.1; ip route add default via 172.17.0.1; ip addr add 10.1.1.1/24 dev eth0; ip route | wc -l; ping -c 1 -q 172.17.0.1 | tail -1")
+	re := regexp.MustCompile(`^PING 172\.17\.0\.1 \(172\.17\.0\.1\): 56 data bytes\nping: sendto: Network is unreachable\n` +
+		`172\.17\.0\.0/16 dev eth0 scope link  src 172\.17\.0\.\d+ \n` +
+		`ip: RTNETLINK answers: File exists\n3\nround-trip min/avg/max = [0-9./]+ ms\n$`)
+	if !re.MatchString(got) || code != 0 {
+		t.Errorf("ip changes with NET_ADMIN: got exit %d\n%s", code, got)
+	}
 	// nc between two containers: each side shuts down its sending half
 	// at the end of its input, as busybox's nc does.
 	docker(t, m, "run", "-d", "--name", "ncsrv", "busybox", "sh", "-c", "echo hi from the server | nc -l -p 9000")

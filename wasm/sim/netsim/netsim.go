@@ -516,3 +516,158 @@ func mac(seed string) string {
 	h[0] = h[0]&0xfe | 0x02
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4], h[5])
 }
+
+// linkNamed is s's link called name.
+func (s *Stack) linkNamed(name string) *Link {
+	for _, l := range s.links {
+		if l.Name == name {
+			return l
+		}
+	}
+	return nil
+}
+
+// SetUp brings link name up or down, as `ip link set NAME up|down`.
+// Taking a link down removes its routes, as Linux flushes them; bringing
+// it up restores the routes to its subnets, not the others (a default
+// route must be added again). Errors: ENODEV.
+func (s *Stack) SetUp(name string, up bool) error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	l := s.linkNamed(name)
+	if l == nil {
+		return syscall.ENODEV
+	}
+	if l.Up == up {
+		return nil
+	}
+	l.Up = up
+	if !up {
+		s.dropRoutesLocked(l)
+		return nil
+	}
+	for _, p := range l.Addrs {
+		s.addConnectedLocked(l, p)
+	}
+	return nil
+}
+
+func (s *Stack) dropRoutesLocked(l *Link) {
+	rs := s.routes[:0]
+	for _, r := range s.routes {
+		if r.Dev != l {
+			rs = append(rs, r)
+		}
+	}
+	s.routes = rs
+}
+
+// addConnectedLocked adds the route to p's subnet through l, as the kernel
+// does for an address on a link that is up (none for the loopback's, which
+// live in the local table).
+func (s *Stack) addConnectedLocked(l *Link, p netip.Prefix) {
+	if !l.Up || l.Kind == KindLoopback || p.Bits() == 32 {
+		return
+	}
+	for _, r := range s.routes {
+		if r.Dst == p.Masked() && r.Dev == l {
+			return
+		}
+	}
+	s.routes = append(s.routes, Route{Dst: p.Masked(), Dev: l, Src: p.Addr(), Scope: "link"})
+}
+
+// AddAddr gives link name the address p, as `ip addr add`. Errors:
+// ENODEV; EEXIST when the link has it.
+func (s *Stack) AddAddr(name string, p netip.Prefix) error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	l := s.linkNamed(name)
+	if l == nil {
+		return syscall.ENODEV
+	}
+	for _, a := range l.Addrs {
+		if a.Addr() == p.Addr() {
+			return syscall.EEXIST
+		}
+	}
+	l.Addrs = append(l.Addrs, p)
+	s.addConnectedLocked(l, p)
+	return nil
+}
+
+// DelAddr removes address p from link name, with the routes that came
+// with it, as `ip addr del`. Errors: ENODEV; EADDRNOTAVAIL when the link
+// does not have it.
+func (s *Stack) DelAddr(name string, p netip.Prefix) error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	l := s.linkNamed(name)
+	if l == nil {
+		return syscall.ENODEV
+	}
+	for i, a := range l.Addrs {
+		if a.Addr() == p.Addr() {
+			l.Addrs = append(l.Addrs[:i:i], l.Addrs[i+1:]...)
+			rs := s.routes[:0]
+			for _, r := range s.routes {
+				if !(r.Dev == l && r.Src == a.Addr()) {
+					rs = append(rs, r)
+				}
+			}
+			s.routes = rs
+			return nil
+		}
+	}
+	return syscall.EADDRNOTAVAIL
+}
+
+// AddRoute adds a route to dst (the zero Prefix: the default route) via
+// gateway via (invalid: a directly connected destination) through link
+// dev, found from the gateway when dev is "". Errors: ENODEV for an
+// unknown dev; ENETUNREACH when no link reaches the gateway; EEXIST when
+// the route exists.
+func (s *Stack) AddRoute(dst netip.Prefix, via netip.Addr, dev string) error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	var l *Link
+	if dev != "" {
+		if l = s.linkNamed(dev); l == nil {
+			return syscall.ENODEV
+		}
+	}
+	if via.IsValid() {
+		r, ok := s.routeLocked(via)
+		if !ok || r.Via.IsValid() || (l != nil && r.Dev != l) {
+			return syscall.ENETUNREACH
+		}
+		l = r.Dev
+	}
+	if l == nil {
+		return syscall.ENODEV
+	}
+	for _, r := range s.routes {
+		if r.Dst == dst {
+			return syscall.EEXIST
+		}
+	}
+	r := Route{Dst: dst, Via: via, Dev: l}
+	if !via.IsValid() {
+		r.Scope = "link"
+	}
+	s.routes = append(s.routes, r)
+	return nil
+}
+
+// DelRoute removes the route to dst. Errors: ESRCH when there is none.
+func (s *Stack) DelRoute(dst netip.Prefix) error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	for i, r := range s.routes {
+		if r.Dst == dst {
+			s.routes = append(s.routes[:i:i], s.routes[i+1:]...)
+			return nil
+		}
+	}
+	return syscall.ESRCH
+}

@@ -208,6 +208,14 @@ type Networker interface {
 	Network() *netsim.Stack
 }
 
+// NetAdmin is implemented by a Proc that can tell whether it may change
+// its network namespace (CAP_NET_ADMIN as root): ip's changes need it,
+// and fail with EPERM ("RTNETLINK answers: Operation not permitted")
+// without it.
+type NetAdmin interface {
+	NetAdmin() bool
+}
+
 // Blocker is implemented by a Proc that can be marked as sleeping in a
 // kernel call (state S in ps) while its program waits on something the
 // kernel does not know about, such as a socket: Block marks it and returns
