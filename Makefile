@@ -20,6 +20,7 @@ wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/twinbox.wasm ./wasm/cmd/twinbox
 	gzip -9 -n -c build/twinbox.wasm > site/gen/twinbox.wasm.gz
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/gen/wasm_exec.js
+	$(GO) run ./wasm/cmd/twinbox/freshstate -o site/gen/fresh-state.json
 
 site: wasm
 	rm -rf site/gen/lessons && mkdir -p site/gen/lessons

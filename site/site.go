@@ -138,7 +138,7 @@ func (s *Site) renderPages(lessons fs.FS) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{"asset": s.assetPath}).ParseFS(templates, "templates/*.html")
+	tmpl, err := template.New("").Funcs(template.FuncMap{"asset": s.assetPath, "hasAsset": func(name string) bool { return s.assets[name] != nil }}).ParseFS(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}

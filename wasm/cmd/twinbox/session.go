@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,8 +12,7 @@ import (
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/cli"
 	"github.com/twinbox-dev/twinbox/shared/viz"
-	"github.com/twinbox-dev/twinbox/wasm/sim"
-	"github.com/twinbox-dev/twinbox/wasm/sim/applets/busybox"
+	"github.com/twinbox-dev/twinbox/wasm/cmd/twinbox/internal/state"
 	"github.com/twinbox-dev/twinbox/wasm/sim/machine"
 )
 
@@ -24,7 +22,7 @@ import (
 // for pictures and the state to keep.
 type session struct {
 	m      *machine.Machine
-	store  *recordStore
+	store  *state.Store
 	client *client.Client
 	screen io.Writer
 	rows   uint
@@ -45,25 +43,14 @@ type session struct {
 // screen is written to screen. A saved state that cannot be read is an
 // error: the caller starts afresh.
 func boot(ctx context.Context, saved []byte, rows, cols uint, screen io.Writer) (*session, error) {
-	s := &session{store: newRecordStore(), rows: rows, cols: cols}
+	s := &session{rows: rows, cols: cols}
+	s.store = state.NewStore()
 	opts := machine.Options{Preload: true, Store: s.store}
 	if len(saved) > 0 {
-		var st savedState
-		if err := json.Unmarshal(saved, &st); err != nil {
-			return nil, fmt.Errorf("saved state: %w", err)
+		var err error
+		if opts, s.store, err = state.Restore(saved); err != nil {
+			return nil, err
 		}
-		if st.Format != 1 {
-			return nil, fmt.Errorf("saved state: format %d, want 1", st.Format)
-		}
-		if err := s.store.load(st.Records); err != nil {
-			return nil, fmt.Errorf("saved state: records: %w", err)
-		}
-		reg := busybox.NewRegistry()
-		b, err := sim.Load(bytes.NewReader(st.Simulator), machine.BackendOptions(reg, nil, ""))
-		if err != nil {
-			return nil, fmt.Errorf("saved state: %w", err)
-		}
-		opts.Backend, opts.Registry = b, reg
 	}
 	m, err := machine.New(ctx, opts)
 	if err != nil {
@@ -158,26 +145,8 @@ func (s *session) Resize(rows, cols uint) {
 	sh.Resize(rows, cols)
 }
 
-// savedState is what Save returns: the simulator (sim.Backend.Save) and
-// the engine's records, which the engine keeps apart from the simulator.
-type savedState struct {
-	Format    int
-	Simulator []byte
-	Records   json.RawMessage
-}
-
 // Save returns the machine's state, for boot to restore.
-func (s *session) Save() ([]byte, error) {
-	var sim bytes.Buffer
-	if err := s.m.Backend.Save(&sim); err != nil {
-		return nil, err
-	}
-	rec, err := s.store.save()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(savedState{Format: 1, Simulator: sim.Bytes(), Records: rec})
-}
+func (s *session) Save() ([]byte, error) { return state.Save(s.m, s.store) }
 
 // Picture draws one of the engine's pictures (see shared/viz) as SVG:
 // "layers" of an image (arg: its reference), "container" (arg: its name
