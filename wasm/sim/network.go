@@ -184,9 +184,10 @@ func netEndpoint(ep backend.Endpoint) netsim.Endpoint {
 }
 
 // publish makes the host forward the container's published TCP ports to
-// its address on its first network, as docker-proxy does; it returns the
-// host addresses it forwards, for unpublish.
-func (b *Backend) publish(sb *sandbox, ports []backend.PortMapping, eps []backend.Endpoint) []netip.AddrPort {
+// its address on its first network, as docker-proxy does, and returns the
+// host addresses it forwards, for unpublish. Errors: Conflict with
+// docker-proxy's text when a program of the host listens on the port.
+func (b *Backend) publish(ports []backend.PortMapping, eps []backend.Endpoint) ([]netip.AddrPort, error) {
 	var out []netip.AddrPort
 	for _, m := range ports {
 		if m.HostPort == 0 || m.Proto != "tcp" || (m.HostIP.Is6() && !m.HostIP.Is4In6()) {
@@ -203,9 +204,13 @@ func (b *Backend) publish(sb *sandbox, ports []backend.PortMapping, eps []backen
 		if !m.HostIP.IsValid() {
 			host = netip.AddrPortFrom(netip.IPv4Unspecified(), m.HostPort)
 		}
-		if b.net.Publish(host, netip.AddrPortFrom(to, m.ContainerPort)) == nil {
-			out = append(out, host)
+		if err := b.net.Publish(host, netip.AddrPortFrom(to, m.ContainerPort)); err != nil {
+			for _, h := range out {
+				b.net.Unpublish(h)
+			}
+			return nil, backend.Errorf(backend.Conflict, "Error starting userland proxy: listen tcp4 %s: bind: address already in use", host)
 		}
+		out = append(out, host)
 	}
-	return out
+	return out, nil
 }

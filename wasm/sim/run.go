@@ -77,7 +77,11 @@ func (b *Backend) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 		return nil, err
 	}
 	sb.ports = ports
-	sb.published = b.publish(sb, spec.Network.Ports, spec.Network.Endpoints)
+	sb.published, err = b.publish(spec.Network.Ports, spec.Network.Endpoints)
+	if err != nil {
+		b.teardown(c, sb)
+		return nil, err
+	}
 	user, err := b.resolveUser(sb.mnt, spec.Process.User)
 	if err == nil {
 		err = b.makeCwd(sb.mnt, spec.Process.Cwd)

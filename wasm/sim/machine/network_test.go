@@ -157,6 +157,24 @@ lo        Link encap:Local Loopback
 	if !re.MatchString(got) || code != 0 {
 		t.Errorf("ip changes with NET_ADMIN: got exit %d\n%s", code, got)
 	}
+	// A port a program of the host listens on cannot be published.
+	hostNC, err := m.Backend.StartHost(context.Background(), &backend.ProcessSpec{Args: []string{"nc", "-l", "-p", "9090"},
+		Env: []string{"PATH=/usr/bin:/bin"}}, backend.Stdio{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(m.Backend.Net().Host().Listeners()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the host's nc never listened")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got, code := docker(t, m, "run", "-d", "--name", "clash", "-p", "9090:80", "busybox", "sleep", "300"); code != 125 ||
+		!strings.Contains(got, "Error starting userland proxy: listen tcp4 0.0.0.0:9090: bind: address already in use") {
+		t.Errorf("publishing a port the host uses: got %q exit %d", got, code)
+	}
+	hostNC.Signal(backend.SIGKILL)
+	docker(t, m, "rm", "-f", "clash")
 	// nc between two containers: each side shuts down its sending half
 	// at the end of its input, as busybox's nc does.
 	docker(t, m, "run", "-d", "--name", "ncsrv", "busybox", "sh", "-c", "echo hi from the server | nc -l -p 9000")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -56,6 +57,19 @@ func (s *Stack) Listen(addr netip.AddrPort) (*Listener, error) {
 	l := &Listener{s: s, key: portKey{a, addr.Port()}, conns: make(chan *Conn, backlog), closed: make(chan struct{})}
 	s.listeners[l.key] = l
 	return l, nil
+}
+
+// Listeners returns the addresses the stack's TCP sockets listen on,
+// sorted.
+func (s *Stack) Listeners() []netip.AddrPort {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	out := make([]netip.AddrPort, 0, len(s.listeners))
+	for k := range s.listeners {
+		out = append(out, netip.AddrPortFrom(k.addr, k.port))
+	}
+	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	return out
 }
 
 // Addr returns the address the socket listens on.
