@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"archive/tar"
 	"context"
 	"io"
 	"io/fs"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -54,7 +56,11 @@ func (e *Engine) ContainerStatPath(ctx context.Context, name, p string) (*contai
 		}
 		return nil, err
 	}
-	return &container.PathStat{Name: st.Name, Size: st.Size, Mode: fs.FileMode(st.Mode), Mtime: st.Mtime, LinkTarget: st.LinkTarget}, nil
+	base := st.Name
+	if dotPath(p) {
+		base = "." // dockerd's stat names the path's own base
+	}
+	return &container.PathStat{Name: base, Size: st.Size, Mode: fs.FileMode(st.Mode), Mtime: st.Mtime, LinkTarget: st.LinkTarget}, nil
 }
 
 // ContainerArchive answers GET /containers/{name}/archive: a tar of the path.
@@ -74,8 +80,51 @@ func (e *Engine) ContainerArchive(ctx context.Context, name, p string) (io.ReadC
 		}
 		return nil, nil, err
 	}
+	if dotPath(p) && st.Mode.IsDir() {
+		// dockerd archives "dir/." as "./" and "./entry", which a client
+		// extracts into its destination rather than below it.
+		rc = renameTarRoot(rc, path.Base(archivePath(p)), ".")
+	}
 	e.containerEvent(c, "archive-path", map[string]string{"path": p})
 	return rc, st, nil
+}
+
+// dotPath reports whether an archive path ends in "/." (or is "."), which
+// names a directory's contents.
+func dotPath(p string) bool { return p == "." || strings.HasSuffix(p, "/.") }
+
+// renameTarRoot renames the first path element of a tar's entries from
+// oldRoot to newRoot.
+func renameTarRoot(rc io.ReadCloser, oldRoot, newRoot string) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		defer rc.Close()
+		tr := tar.NewReader(rc)
+		tw := tar.NewWriter(pw)
+		for {
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				pw.CloseWithError(tw.Close())
+				return
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if first, rest, _ := strings.Cut(hdr.Name, "/"); first == oldRoot {
+				hdr.Name = newRoot + "/" + rest
+			}
+			if err := tw.WriteHeader(hdr); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if _, err := io.Copy(tw, tr); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return pr
 }
 
 // ContainerExtractToDir answers PUT /containers/{name}/archive: it unpacks
