@@ -113,7 +113,10 @@ func (e *Engine) loadNetworks(ctx context.Context) (*networkStore, error) {
 		ns.byID[n.ID] = n
 		ns.byName[n.Name] = n.ID
 	}
+	// In dockerd's order of creation, which GET /networks keeps.
 	predefined := []*networkRecord{
+		{Name: "none", Driver: "null"},
+		{Name: "host", Driver: "host"},
 		{Name: "bridge", Driver: "bridge", Bridge: e.desc.DefaultBridge, Subnet: e.desc.DefaultSubnet, ICC: true,
 			Options: map[string]string{
 				"com.docker.network.bridge.default_bridge":       "true",
@@ -123,8 +126,6 @@ func (e *Engine) loadNetworks(ctx context.Context) (*networkStore, error) {
 				"com.docker.network.bridge.name":                 e.desc.DefaultBridge,
 				"com.docker.network.driver.mtu":                  "1500",
 			}},
-		{Name: "host", Driver: "host"},
-		{Name: "none", Driver: "null"},
 	}
 	for _, p := range predefined {
 		if id, ok := ns.byName[p.Name]; ok {
