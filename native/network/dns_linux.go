@@ -90,12 +90,18 @@ type DNSServer struct {
 // StartDNS opens the server's sockets in the network namespace nsFd (whose
 // lo it brings up) and serves queries with resolve until Close.
 func StartDNS(nsFd int, resolve func(name string) []netip.Addr) (*DNSServer, error) {
-	if err := LoopbackUp(nsFd); err != nil {
-		return nil, err
-	}
 	s := &DNSServer{resolve: resolve, conns: map[net.Conn]struct{}{}}
 	err := InNamespace(nsFd, func() error {
-		var err error
+		// 127.0.0.11 is the namespace's once its lo is up, which the
+		// container may not have done yet. On this thread, netlink is the
+		// namespace's.
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return fmt.Errorf("lo: %w", err)
+		}
+		if err := netlink.LinkSetUp(lo); err != nil {
+			return fmt.Errorf("lo up: %w", err)
+		}
 		if s.udp, err = net.ListenPacket("udp4", DNSAddr); err != nil {
 			return err
 		}
