@@ -79,6 +79,9 @@ func TestCommandsMatchStockCLI(t *testing.T) {
 		{"run", "-d", "--name", "web", "-p", "8080:80", "-p", "127.0.0.1::81/udp", "--expose", "90-91", "-P", "busybox", "httpd", "-f", "-p", "80"},
 		{"run", "-d", "--name", "s1", "--network", "lab", "--network-alias", "db", "-v", "v1:/data", "-v", "/anon", "busybox", "sleep", "300"},
 		{"create", "--name", "stopped", "busybox"},
+		// A random port taken on one address is not handed out on all.
+		{"run", "-d", "--name", "lo", "-p", "127.0.0.1::6000", "busybox", "sleep", "300"},
+		{"run", "-d", "--name", "pub", "-P", "--expose", "5000", "busybox", "sleep", "300"},
 	} {
 		if _, errOut, code := w.stock("", setup...); code != 0 {
 			t.Fatalf("docker %s: exit %d: %s", strings.Join(setup, " "), code, errOut)
@@ -126,6 +129,8 @@ func TestCommandsMatchStockCLI(t *testing.T) {
 		{"", []string{"port", "web"}},
 		{"", []string{"port", "web", "81/udp"}},
 		{"", []string{"port", "web", "82"}},
+		{"", []string{"port", "pub"}},
+		{"", []string{"port", "lo"}},
 		// Only fields a slow sample (docker gives up after 2 s) keeps.
 		{"", []string{"stats", "--no-stream", "--format", "{{.Name}} {{.Container}} {{.ID}}", "web", "s1"}},
 		{"", []string{"stats", "--no-stream", "stopped"}},

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -352,6 +353,7 @@ func verifyNetworking(nc *network.NetworkingConfig) error {
 	for k := range nc.EndpointsConfig {
 		names = append(names, k)
 	}
+	sort.Strings(names) // dockerd's order is a map's; this one is stable
 	return backend.Errorf(backend.InvalidParameter, "Container cannot be connected to network endpoints: %s", strings.Join(names, ", "))
 }
 

@@ -93,13 +93,35 @@ func (pa *portAllocator) request(b portBinding, start, end int) (uint16, error) 
 		if port > r.end {
 			port = r.begin
 		}
-		if !m.used[uint16(port)] {
+		if !m.used[uint16(port)] && !pa.takenElsewhere(b, uint16(port)) {
 			m.used[uint16(port)] = true
 			r.last = port
 			return uint16(port), nil
 		}
 	}
 	return 0, backend.Errorf(backend.Conflict, "all ports are allocated")
+}
+
+// takenElsewhere reports whether port is taken for b's protocol on an
+// address whose sockets would clash with b's: the same family's wildcard,
+// or any address of it when b's is the wildcard. dockerd's allocator keeps
+// addresses apart but retries a random port whose proxy cannot bind; not
+// handing such a port out comes to the same. pa.mu is held.
+func (pa *portAllocator) takenElsewhere(b portBinding, port uint16) bool {
+	for key, m := range pa.maps {
+		if key == b.key() || !m.used[port] {
+			continue
+		}
+		ipText, proto, _ := strings.Cut(key, "/")
+		ip, err := netip.ParseAddr(ipText)
+		if err != nil || proto != b.Proto || ip.Is4() != b.HostIP.Is4() {
+			continue
+		}
+		if ip.IsUnspecified() || b.HostIP.IsUnspecified() {
+			return true
+		}
+	}
+	return false
 }
 
 // joinHostPort writes an address and port as libnetwork's messages do:
