@@ -215,28 +215,35 @@ func consoleLine(line string) string {
 	return b.String()
 }
 
-// fileScript is the host-shell command that writes f: a here-document
-// whose delimiter the content does not contain.
+// fileScript is the host-shell command line that writes f: printf of its
+// lines, each single-quoted. (One line, so nothing depends on how the
+// shell reads a here-document typed at its prompt.)
 func fileScript(f *lesson.File) string {
-	delim := "EOF"
-	for strings.Contains(f.Content, delim) {
-		delim += "_"
-	}
 	var b strings.Builder
 	if dir := path.Dir(f.Path); dir != "." {
-		fmt.Fprintf(&b, "mkdir -p '%s' && ", dir)
+		fmt.Fprintf(&b, "mkdir -p %s && ", shellQuote(dir))
 	}
-	fmt.Fprintf(&b, "cat > '%s' <<'%s'\r", f.Path, delim)
-	content := f.Content
-	if content != "" && !strings.HasSuffix(content, "\n") {
-		content += "\n"
+	// A fenced block's content is whole lines, each ending in a newline.
+	if f.Content == "" {
+		fmt.Fprintf(&b, ": > %s", shellQuote(f.Path))
+	} else {
+		b.WriteString(`printf '%s\n'`)
+		for _, l := range strings.Split(strings.TrimSuffix(f.Content, "\n"), "\n") {
+			b.WriteString(" " + shellQuote(l))
+		}
+		fmt.Fprintf(&b, " > %s", shellQuote(f.Path))
 	}
-	b.WriteString(strings.ReplaceAll(content, "\n", "\r"))
-	b.WriteString(delim + "\r")
 	if f.Mode != 0 {
-		fmt.Fprintf(&b, "chmod %o '%s'\r", f.Mode, f.Path)
+		fmt.Fprintf(&b, " && chmod %o %s", f.Mode, shellQuote(f.Path))
 	}
+	b.WriteString("\r")
 	return b.String()
+}
+
+// shellQuote quotes s for sh: in single quotes, each quote inside closing
+// them, escaped, and opening them again.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (r *stepRenderer) image(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -6,16 +6,22 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/twinbox-dev/twinbox/shared/lesson"
 )
 
 const lessonMD = "---\ntitle: First\nsummary: One container.\nobjectives:\n  - run one\nengines: [sim]\n---\n\n# First\n\nSome *prose*.\n\n" +
 	"```console\n$ docker run --name hello busybox echo hello world\nhello world\n$ docker run -it busybox sh\n/ # [[hostname]]\n4f2c1a9b3d7e\n/ # [[<Ctrl-D>]]\n```\n\n" +
 	"```check\ncontainer hello exited with code 0\n```\n\n" +
 	"```dockerfile file=app/Dockerfile\nFROM busybox\nCMD [\"echo\", \"hi\"]\n```\n\n" +
+	"```sh file=it's.sh mode=755\necho 'quoted'\n\n```\n\n" +
 	"![The layers of busybox](viz:layers?image=busybox)\n\n```text\n<not a step>\n```\n"
 
 // testSite is a Site with a fake simulator and one lesson.
@@ -184,8 +190,10 @@ func TestLessonRendering(t *testing.T) {
 		// The check block, the file step, the picture, an ordinary block.
 		`<ul class="checks" title="What the lesson checks"><li>container hello exited with code 0</li></ul>`,
 		`<code class="file">app/Dockerfile</code><button class="run" type="button">Create file</button>`,
-		`mkdir -p &#39;app&#39; \u0026\u0026 cat \u003e &#39;app/Dockerfile&#39; \u003c\u003c&#39;EOF&#39;\rFROM busybox\rCMD [\&#34;echo\&#34;, \&#34;hi\&#34;]\rEOF\r&#34;}]">`,
+		`{&#34;script&#34;:&#34;mkdir -p &#39;app&#39; \u0026\u0026 printf &#39;%s\\n&#39; &#39;FROM busybox&#39; &#39;CMD [\&#34;echo\&#34;, \&#34;hi\&#34;]&#39; \u003e &#39;app/Dockerfile&#39;\r&#34;}]">`,
 		`<figure class="viz" data-kind="layers" data-arg="busybox">`,
+		// Quotes in names and content, an empty line, a mode.
+		`{&#34;script&#34;:&#34;printf &#39;%s\\n&#39; &#39;echo &#39;\\&#39;&#39;quoted&#39;\\&#39;&#39;&#39; &#39;&#39; \u003e &#39;it&#39;\\&#39;&#39;s.sh&#39; \u0026\u0026 chmod 755 &#39;it&#39;\\&#39;&#39;s.sh&#39;\r&#34;}]">`,
 		`<pre class="code" data-lang="text"><code>&lt;not a step&gt;`,
 	} {
 		if !strings.Contains(page, want) {
@@ -212,5 +220,43 @@ func TestWithoutSimulator(t *testing.T) {
 	page := body(t, get(t, s, "/"))
 	if !strings.Contains(page, "make run") || strings.Contains(page, "twinbox.wasm") {
 		t.Errorf("the page does not say how to build the simulator:\n%s", page)
+	}
+}
+
+// TestFileScript runs what a "Create file" button types in a real sh and
+// checks the files it writes.
+func TestFileScript(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run the scripts in")
+	}
+	tests := []lesson.File{
+		{Path: "app/Dockerfile", Content: "FROM busybox\nCMD [\"echo\", \"hi\"]\n"},
+		{Path: "it's here.sh", Content: "#!/bin/sh\necho \"$GREETING from $(hostname)\" 'x' %s \\n\n\n", Mode: 0o755},
+		{Path: "deep/er/empty", Content: ""},
+	}
+	dir := t.TempDir()
+	for _, f := range tests {
+		script := fileScript(&f)
+		if !strings.HasSuffix(script, "\r") || strings.Count(script, "\r") != 1 {
+			t.Errorf("%s: the script is not one line with Enter: %q", f.Path, script)
+		}
+		cmd := exec.Command(sh, "-c", strings.TrimSuffix(script, "\r"))
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", f.Path, err, out)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != f.Content {
+			t.Errorf("%s: got %q, want %q", f.Path, got, f.Content)
+		}
+		if f.Mode != 0 {
+			if st, _ := os.Stat(filepath.Join(dir, f.Path)); st.Mode().Perm() != 0o755 {
+				t.Errorf("%s: mode %v, want 0755", f.Path, st.Mode().Perm())
+			}
+		}
 	}
 }

@@ -191,3 +191,33 @@ test("bad input leaves the page responsive: a loop stopped by ^C, 100 KB typed, 
   assert.equal((await run("docker ps -a --format '{{.Names}}'")).includes("changed"), true);
   await shot("4-bad-input");
 });
+
+test("every lesson can be followed to its end with its Run buttons", async () => {
+  const lessons = await page.goto(base + "/").then(() => page.$$eval("ol.lessons a", (as) => as.map((a) => a.getAttribute("href"))));
+  assert.ok(lessons.length > 0, "no lessons on the index");
+  for (const href of lessons) {
+    await page.goto(base + href);
+    await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
+    // Each lesson starts from a fresh engine, as the lesson runner does.
+    page.once("dialog", (d) => d.accept());
+    await page.click("#reset");
+    await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
+    await prompt();
+    const steps = await page.$$(".step");
+    for (const [i, step] of steps.entries()) {
+      await (await step.$("button.run")).click();
+      await page.waitForFunction((el) => el.classList.contains("done") && !el.classList.contains("running"), step, { timeout: 90000 });
+      await prompt(0, 60000).catch(async (e) => {
+        await shot("lesson-" + href.split("/").pop() + "-step" + (i + 1));
+        throw e;
+      });
+    }
+    const text = await screen();
+    await shot("lesson-" + href.split("/").pop());
+    // Errors the lesson does not show were not meant to happen.
+    const shown = await page.$$eval(".step pre.console", (ps) => ps.map((p) => p.textContent).join("\n"));
+    for (const bad of ["not found", "syntax error", "unknown command", "Error response from daemon", "Usage:"]) {
+      if (!shown.includes(bad)) assert.ok(!text.includes(bad), `${href}: the terminal shows "${bad}":\n${text}`);
+    }
+  }
+});
