@@ -133,15 +133,30 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   await shot("2-diff");
   await page.click(".xterm");
 
-  // Commands in the browser, timed from Enter to the prompt's return.
+  // Commands in the browser, timed in the page from Enter to the prompt's
+  // return on the screen.
   const times = [];
-  for (let i = 0; i < 9; i++) {
-    const t = Date.now();
-    await run(i % 2 ? "docker diff changed" : "docker ps");
-    times.push(Date.now() - t);
+  for (let i = 0; i < 21; i++) {
+    await prompt();
+    times.push(await page.evaluate((line) => new Promise((resolve) => {
+      const term = window.twinboxTerm;
+      const t0 = performance.now();
+      let sawOutput = false;
+      const d = term.onWriteParsed(() => {
+        const b = term.buffer.active;
+        const l = b.getLine(b.baseY + b.cursorY).translateToString(false).trimEnd();
+        if (b.cursorY > 0 && l !== "~ #") sawOutput = true;
+        if (sawOutput && l === "~ #" && b.cursorX === 4) {
+          d.dispose();
+          resolve(performance.now() - t0);
+        }
+      });
+      window.twinboxType(line + "\r");
+    }), i % 2 ? "docker diff changed" : "docker ps"));
   }
   times.sort((a, b) => a - b);
-  figures.commandP50Ms = times[Math.floor(times.length / 2)];
+  figures.commandP50Ms = Math.round(times[Math.floor(times.length / 2)] * 10) / 10;
+  figures.commandMaxMs = Math.round(times[times.length - 1] * 10) / 10;
 
   // The state is kept: after a reload the containers are still there.
   const saves = Number(await page.evaluate(() => document.body.dataset.saves || 0));
