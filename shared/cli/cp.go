@@ -17,6 +17,7 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	units "github.com/docker/go-units"
@@ -836,4 +837,58 @@ func createTarFile(fsys CopyFiles, p, dest string, hdr *tar.Header, r io.Reader)
 		return fsys.Chtimes(p, hdr.ModTime, hdr.ModTime)
 	}
 	return nil
+}
+
+func (c *dockerCLI) newExportCommand() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "export [OPTIONS] CONTAINER",
+		Short: "Export a container's filesystem as a tar archive",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// As docker's atomic writer, the file is made (mode 0600)
+			// before the engine is asked.
+			w := c.out
+			if output == "" {
+				if c.stdoutIsTerminal() {
+					return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+				}
+			} else {
+				var f io.WriteCloser
+				var err error
+				if df, ok := c.files().(DirFiles); ok {
+					if dir := path.Dir(output); dir != "." {
+						abs, aerr := c.abs(dir)
+						if _, serr := stat(df, abs); aerr == nil && errors.Is(serr, fs.ErrNotExist) {
+							return fmt.Errorf("failed to export container: invalid output path: %w", &fs.PathError{Op: "stat", Path: dir, Err: syscall.ENOENT})
+						}
+					}
+				}
+				if cf, ok := c.files().(CopyFiles); ok {
+					f, err = cf.WriteFile(output, 0o600)
+				} else {
+					f, err = c.files().Create(output)
+				}
+				if err != nil {
+					return fmt.Errorf("failed to export container: %w", err)
+				}
+				defer f.Close()
+				w = f
+			}
+			api, err := c.client()
+			if err != nil {
+				return err
+			}
+			body, err := api.ContainerExport(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			_, err = io.Copy(w, body)
+			return err
+		},
+		Annotations: map[string]string{"aliases": "docker container export, docker export"},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
+	return cmd
 }

@@ -143,6 +143,8 @@ func TestCommandsMatchStockCLI(t *testing.T) {
 		{"", []string{"cp", "d", "web:/etc/hostname"}},
 		{"", []string{"cp", "web:/etc/hostname", "nodir/x"}},
 		{"", []string{"cp", "a", "b"}},
+		{"", []string{"export", "nosuch"}},
+		{"", []string{"export", "-o", "nodir/x.tar", "web"}},
 		{"", []string{"cp", "web:/a", "s1:/b"}},
 	}
 	for _, s := range steps {

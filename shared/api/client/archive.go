@@ -146,3 +146,18 @@ func (c *Client) ImagesPrune(ctx context.Context, filters Filters) (image.PruneR
 	err := c.post(ctx, "/images/prune", filterQuery(filters), &rep)
 	return rep, err
 }
+
+// ContainerExport returns a container's filesystem as a tar (GET
+// /containers/{id}/export). The caller closes the reader.
+func (c *Client) ContainerExport(ctx context.Context, id string) (io.ReadCloser, error) {
+	id, err := trimID("container", id)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.request(ctx, http.MethodGet, "/containers/"+id+"/export", nil, nil, nil)
+	if err != nil {
+		drain(resp)
+		return nil, err
+	}
+	return resp.Body, nil
+}
