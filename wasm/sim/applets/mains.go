@@ -55,6 +55,7 @@ var mains = map[string]func(c *cmd) int{
 	"nslookup":  nslookupMain,
 	"od":        odMain,
 	"nc":        ncMain,
+	"netstat":   netstatMain,
 	"paste":     pasteMain,
 	"ping":      pingMain,
 	"pidof":     pidofMain,

@@ -196,7 +196,8 @@ func httpdMain(c *cmd) int {
 	if !ok {
 		return 1
 	}
-	addr := netip.AddrPortFrom(netip.IPv4Unspecified(), 80)
+	// Without an address busybox binds "::", a dual-stack socket.
+	addr := netip.AddrPortFrom(netip.IPv6Unspecified(), 80)
 	if v, ok := o.val("p"); ok {
 		host, port, found := strings.Cut(v, ":")
 		if !found {
@@ -207,7 +208,7 @@ func httpdMain(c *cmd) int {
 			c.errorf("invalid number '%s'", port)
 			return 1
 		}
-		a := netip.IPv4Unspecified()
+		a := netip.IPv6Unspecified()
 		if host != "" {
 			if a, err = netip.ParseAddr(host); err != nil {
 				c.errorf("bad address '%s'", host)
@@ -350,7 +351,7 @@ func ncMain(c *cmd) int {
 			c.errorf("bind: Cannot assign requested address")
 			return 1
 		}
-		l, err := s.Listen(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(n)))
+		l, err := s.Listen(netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(n)))
 		if err != nil {
 			c.errorf("bind: %s", Strerror(err))
 			return 1

@@ -104,6 +104,11 @@ lo        Link encap:Local Loopback
 			t.Errorf("docker %s: got %q exit %d, want /%s/ exit %d", strings.Join(s.args, " "), got, code, s.want, s.code)
 		}
 	}
+	if got, _ := docker(t, m, "exec", "web", "netstat", "-tln"); got != "Active Internet connections (only servers)\n"+
+		"Proto Recv-Q Send-Q Local Address           Foreign Address         State       \n"+
+		"tcp        0      0 :::80                   :::*                    LISTEN      \n" {
+		t.Errorf("netstat -tln in web: got %q", got)
+	}
 	// docker stats counts what web's interfaces carried: the wget's
 	// request in, the 404 out, pings.
 	webID, _ := docker(t, m, "inspect", "-f", "{{.Id}}", "web")

@@ -49,8 +49,9 @@ type Net struct {
 	bridges map[string]*Bridge
 	stacks  map[*Stack]struct{}
 	// published ports: the host's docker-proxy listeners.
-	ports map[portKey]netip.AddrPort
-	seq   int // veth names
+	ports     map[portKey]netip.AddrPort
+	seq       int // veth names
+	ephemeral int // the last ephemeral port handed out, from 32768
 }
 
 // Stack is one network namespace's network stack.
@@ -60,6 +61,7 @@ type Stack struct {
 	next      int // the next interface index to try
 	routes    []Route
 	listeners map[portKey]*Listener
+	conns     map[*Endpoint4]struct{}
 	dns       func(name string) []netip.Addr
 }
 
@@ -162,7 +164,7 @@ func (n *Net) NewStack() *Stack {
 }
 
 func (n *Net) newStackLocked() *Stack {
-	s := &Stack{n: n, next: 1, listeners: map[portKey]*Listener{}}
+	s := &Stack{n: n, next: 1, listeners: map[portKey]*Listener{}, conns: map[*Endpoint4]struct{}{}}
 	s.add(&Link{Name: "lo", Kind: KindLoopback, MAC: "00:00:00:00:00:00", MTU: 65536, Up: true,
 		Addrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}})
 	n.stacks[s] = struct{}{}

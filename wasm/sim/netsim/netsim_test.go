@@ -249,3 +249,49 @@ func TestCounters(t *testing.T) {
 		t.Errorf("b's eth0 after serving 2000 bytes to the host: got %+v, want %+v", got, want)
 	}
 }
+
+func TestConnections(t *testing.T) {
+	ctx := context.Background()
+	n := New()
+	n.AddBridge("docker0", gw17, true, false)
+	web, client := n.NewStack(), n.NewStack()
+	attach(t, n, web, "docker0", "172.17.0.2/16")
+	attach(t, n, client, "docker0", "172.17.0.3/16")
+	l, err := web.Listen(netip.MustParseAddrPort("[::]:80"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := web.Listeners(); len(got) != 1 || got[0].String() != "[::]:80" {
+		t.Errorf("got listeners %v, want [::]:80", got)
+	}
+	n.Publish(netip.MustParseAddrPort("0.0.0.0:8080"), netip.MustParseAddrPort("172.17.0.2:80"))
+	a, err := client.Dial(ctx, netip.MustParseAddrPort("172.17.0.2:80"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := client.Dial(ctx, netip.MustParseAddrPort("172.17.0.1:8080"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(es []Endpoint4) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Local.String()+"-"+e.Foreign.String())
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := str(client.Connections()), "172.17.0.3:32768-172.17.0.2:80 172.17.0.3:32769-172.17.0.1:8080"; got != want {
+		t.Errorf("client's connections: got %s, want %s", got, want)
+	}
+	// The published port's connection comes from the host's end of the
+	// bridge, as docker-proxy makes it.
+	if got, want := str(web.Connections()), "172.17.0.2:80-172.17.0.1:32770 172.17.0.2:80-172.17.0.3:32768"; got != want {
+		t.Errorf("web's connections: got %s, want %s", got, want)
+	}
+	a.Close()
+	b.Close()
+	if got := str(client.Connections()); got != "" {
+		t.Errorf("client's connections after close: got %s", got)
+	}
+	l.Close()
+}

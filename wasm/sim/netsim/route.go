@@ -35,6 +35,10 @@ func (s *Stack) Reach(dst netip.Addr) (bool, error) {
 func (s *Stack) Source(dst netip.Addr) (netip.Addr, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
+	return s.sourceLocked(dst)
+}
+
+func (s *Stack) sourceLocked(dst netip.Addr) (netip.Addr, error) {
 	if s.hasAddrLocked(dst) {
 		return dst, nil
 	}

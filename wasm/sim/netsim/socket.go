@@ -20,6 +20,7 @@ type portKey struct {
 type Listener struct {
 	s      *Stack
 	key    portKey
+	dual   bool // opened on "::"
 	conns  chan *Conn
 	closed chan struct{}
 }
@@ -29,15 +30,20 @@ type Listener struct {
 const backlog = 16
 
 // Listen opens a listening TCP socket on addr (the unspecified address:
-// all of the stack's addresses). Errors: EADDRINUSE when a socket listens
+// all of the stack's addresses; the IPv6 one, "::", is a dual-stack socket
+// that takes IPv4 connections too, as busybox's servers open). Errors: EADDRINUSE when a socket listens
 // on that port already on the same or all addresses; EADDRNOTAVAIL for an
 // address the stack does not have.
 func (s *Stack) Listen(addr netip.AddrPort) (*Listener, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
 	a := addr.Addr()
-	if !a.IsValid() {
+	dual := a.Is6() && a.IsUnspecified()
+	if !a.IsValid() || dual {
 		a = netip.IPv4Unspecified()
+	}
+	if !a.Is4() {
+		return nil, syscall.EADDRNOTAVAIL
 	}
 	if !a.IsUnspecified() && !s.hasAddrLocked(a) {
 		return nil, syscall.EADDRNOTAVAIL
@@ -54,7 +60,7 @@ func (s *Stack) Listen(addr netip.AddrPort) (*Listener, error) {
 			}
 		}
 	}
-	l := &Listener{s: s, key: portKey{a, addr.Port()}, conns: make(chan *Conn, backlog), closed: make(chan struct{})}
+	l := &Listener{s: s, key: portKey{a, addr.Port()}, dual: dual, conns: make(chan *Conn, backlog), closed: make(chan struct{})}
 	s.listeners[l.key] = l
 	return l, nil
 }
@@ -65,8 +71,12 @@ func (s *Stack) Listeners() []netip.AddrPort {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
 	out := make([]netip.AddrPort, 0, len(s.listeners))
-	for k := range s.listeners {
-		out = append(out, netip.AddrPortFrom(k.addr, k.port))
+	for k, l := range s.listeners {
+		a := k.addr
+		if l.dual {
+			a = netip.IPv6Unspecified()
+		}
+		out = append(out, netip.AddrPortFrom(a, k.port))
 	}
 	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
 	return out
@@ -91,7 +101,6 @@ func (l *Listener) Accept(ctx context.Context) (*Conn, error) {
 // Close stops listening; connections not yet accepted are reset.
 func (l *Listener) Close() error {
 	l.s.n.mu.Lock()
-	defer l.s.n.mu.Unlock()
 	if l.s.listeners[l.key] == l {
 		delete(l.s.listeners, l.key)
 	}
@@ -100,6 +109,7 @@ func (l *Listener) Close() error {
 	default:
 		close(l.closed)
 	}
+	l.s.n.mu.Unlock()
 	for {
 		select {
 		case c := <-l.conns:
@@ -120,7 +130,9 @@ func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (*Conn, error) {
 	s.n.mu.Lock()
 	l, from, to, err := s.dialLocked(dst, 0)
 	var p path
+	var ends [2]*Endpoint4
 	if err == nil {
+		ends = s.n.connectLocked(s, dst, from, to, l)
 		p = from.pathLocked(l.s, to)
 		// The handshake: SYN, SYN-ACK, ACK.
 		p.countLocked(synFrame)
@@ -132,6 +144,7 @@ func (s *Stack) Dial(ctx context.Context, dst netip.AddrPort) (*Conn, error) {
 		return nil, err
 	}
 	mine, theirs := pipe(s.n, p)
+	mine.ep, theirs.ep = ends[0], ends[1]
 	select {
 	case l.conns <- theirs:
 		return mine, nil
@@ -218,10 +231,11 @@ const (
 // is in it still arrives after the writer closes, as TCP delivers it
 // before the FIN.
 type Conn struct {
-	r *stream
-	w *stream
-	n *Net
-	p path // from this end to the other
+	r  *stream
+	w  *stream
+	n  *Net
+	p  path       // from this end to the other
+	ep *Endpoint4 // this end's socket, as netstat lists it
 }
 
 // sockBuf is the size of a connection's buffer in each direction.
@@ -335,14 +349,70 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// fin counts this side's FIN and its ACK, once.
+// fin counts this side's FIN and its ACK, once, and closes this end's
+// socket.
 func (c *Conn) fin() {
 	c.n.mu.Lock()
 	defer c.n.mu.Unlock()
+	if c.ep != nil {
+		delete(c.ep.s.conns, c.ep)
+		c.ep = nil
+	}
 	if c.p.out == nil && c.p.in == nil {
 		return
 	}
 	c.p.countLocked(tcpHeaders)
 	c.p.reverse().countLocked(tcpHeaders)
 	c.p = path{}
+}
+
+// Endpoint4 is one end of an established TCP connection, as netstat
+// lists it: its local and foreign addresses.
+type Endpoint4 struct {
+	s              *Stack
+	Local, Foreign netip.AddrPort
+}
+
+// connectLocked records the two ends of a new connection from s to dst,
+// which l accepts at address to from stack from (the host's, for a
+// published port, as docker-proxy connects from its end of the bridge):
+// the client's with the next ephemeral port, the server's on the port it
+// listens on.
+func (n *Net) connectLocked(s *Stack, dst netip.AddrPort, from *Stack, to netip.Addr, l *Listener) [2]*Endpoint4 {
+	src, _ := s.sourceLocked(dst.Addr())
+	client := &Endpoint4{s: s, Local: netip.AddrPortFrom(src, n.ephemeralLocked()), Foreign: dst}
+	server := &Endpoint4{s: l.s, Local: netip.AddrPortFrom(to, l.key.port), Foreign: client.Local}
+	if from != s {
+		fsrc, _ := from.sourceLocked(to)
+		server.Foreign = netip.AddrPortFrom(fsrc, n.ephemeralLocked())
+	}
+	s.conns[client] = struct{}{}
+	l.s.conns[server] = struct{}{}
+	return [2]*Endpoint4{client, server}
+}
+
+// ephemeralLocked is the next local port of an outgoing connection, in
+// Linux's default range 32768-60999.
+func (n *Net) ephemeralLocked() uint16 {
+	p := uint16(32768 + n.ephemeral%28232)
+	n.ephemeral++
+	return p
+}
+
+// Connections returns the stack's established TCP connections, by local
+// address.
+func (s *Stack) Connections() []Endpoint4 {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	out := make([]Endpoint4, 0, len(s.conns))
+	for e := range s.conns {
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(a, b Endpoint4) int {
+		if c := a.Local.Compare(b.Local); c != 0 {
+			return c
+		}
+		return a.Foreign.Compare(b.Foreign)
+	})
+	return out
 }
