@@ -679,6 +679,7 @@ func (c *dockerCLI) newImageCommand() *cobra.Command {
 		c.newImageListCommand(),
 		c.newImageRemoveCommand(),
 		c.newImageInspectCommand(),
+		c.newImagePruneCommand(),
 	)
 	return cmd
 }

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
@@ -348,6 +350,62 @@ func (c *dockerCLI) newContainerPruneCommand() *cobra.Command {
 	}
 	flags := cmd.Flags()
 	flags.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	flags.Var(filter, "filter", `Provide filter values (e.g. "until=<timestamp>")`)
+	return cmd
+}
+
+func (c *dockerCLI) newImagePruneCommand() *cobra.Command {
+	var all, force bool
+	filter := newFilterOpt()
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove unused images",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			filter.add("dangling", strconv.FormatBool(!all))
+			warning := "WARNING! This will remove all dangling images.\nAre you sure you want to continue?"
+			if all {
+				warning = "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?"
+			}
+			if !force {
+				yes, err := c.confirm(cmd.Context(), warning)
+				if err != nil {
+					return err
+				}
+				if !yes {
+					return cancelledError{errors.New("image prune has been cancelled")}
+				}
+			}
+			api, err := c.client()
+			if err != nil {
+				return err
+			}
+			rep, err := api.ImagesPrune(cmd.Context(), client.Filters(filter.values))
+			if err != nil {
+				return err
+			}
+			var space uint64
+			if len(rep.ImagesDeleted) > 0 {
+				var sb strings.Builder
+				sb.WriteString("Deleted Images:\n")
+				for _, st := range rep.ImagesDeleted {
+					if st.Untagged != "" {
+						sb.WriteString("untagged: " + st.Untagged + "\n")
+					} else {
+						sb.WriteString("deleted: " + st.Deleted + "\n")
+					}
+				}
+				fmt.Fprintln(c.out, sb.String())
+				space = rep.SpaceReclaimed
+			}
+			fmt.Fprintln(c.out, "Total reclaimed space:", units.HumanSize(float64(space)))
+			return nil
+		},
+		Annotations: map[string]string{"version": "1.25"},
+	}
+	flags := cmd.Flags()
+	flags.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	flags.BoolVarP(&all, "all", "a", false, "Remove all unused images, not just dangling ones")
 	flags.Var(filter, "filter", `Provide filter values (e.g. "until=<timestamp>")`)
 	return cmd
 }
