@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build run test vet wasm-check fmt-check base deps lessons wasm site e2e worker
+.PHONY: all build run test vet wasm-check fmt-check base deps lessons wasm site e2e worker worker-test
 
 all: build
 
@@ -17,7 +17,7 @@ run: site
 
 wasm:
 	@mkdir -p build site/gen
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/twinbox.wasm ./wasm/cmd/twinbox
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/twinbox.wasm ./wasm/cmd/twinbox
 	gzip -9 -n -c build/twinbox.wasm > site/gen/twinbox.wasm.gz
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/gen/wasm_exec.js
 	$(GO) run ./wasm/cmd/twinbox/freshstate -o site/gen/fresh-state.json
@@ -35,6 +35,12 @@ worker: site
 	cd site/worker && $(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build
 	GOOS=js GOARCH=wasm $(GO) build -tags worker -trimpath -ldflags='-s -w' -o site/worker/build/app.wasm ./site/worker
 	@ls -l site/worker/build/app.wasm
+
+# The Workers build served by wrangler's local dev server (workerd): a
+# lesson page and the wasm, fetched for real (scripts/worker-test.sh).
+worker-test: worker
+	@[ site/node_modules/.package-lock.json -nt site/package-lock.json ] || (cd site && npm ci --no-audit --no-fund)
+	scripts/worker-test.sh
 
 # The browser tests (site/e2e): the app served by bin/twinbox, driven by
 # playwright-core (npm) in Debian's chromium, installed when missing.
@@ -68,7 +74,7 @@ deps:
 
 test: deps build base fmt-check vet wasm-check
 	$(GO) test -timeout 30m ./...
-	$(MAKE) e2e
+	$(MAKE) e2e worker-test
 
 # The base image busybox:latest as a docker-archive (see scripts/mkbase), from
 # Debian's busybox-static, downloaded into build/cache when it is not there.
