@@ -29,7 +29,9 @@ type page struct {
 	Steps   int
 }
 
-// readLessons reads and renders every NN-slug.md in fsys, in name order.
+// readLessons reads and renders every NN-slug.md in fsys, in name order. A
+// file that is not a lesson (lessons/README.md explains the format) gets a
+// page that shows its errors.
 func readLessons(fsys fs.FS) ([]*page, error) {
 	names, err := fs.Glob(fsys, "*.md")
 	if err != nil {
@@ -47,7 +49,13 @@ func readLessons(fsys fs.FS) ([]*page, error) {
 		}
 		p, err := renderLesson(name, src)
 		if err != nil {
-			return nil, err
+			// A lesson being written: its page shows what is wrong, and
+			// the others are served.
+			p = &page{
+				Slug:  strings.TrimSuffix(path.Base(name), ".md"),
+				Title: name + " (cannot be read)",
+				Body:  template.HTML("<h1>This lesson cannot be read</h1>\n<pre class=\"code error\">" + html.EscapeString(err.Error()) + "</pre>\n"),
+			}
 		}
 		pages = append(pages, p)
 	}

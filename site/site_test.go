@@ -203,9 +203,19 @@ func TestLessonRendering(t *testing.T) {
 }
 
 func TestBadLesson(t *testing.T) {
-	_, err := newSite(staticFS(), fstest.MapFS{}, fstest.MapFS{"01-bad.md": {Data: []byte("no front matter\n")}})
-	if err == nil || !strings.Contains(err.Error(), "01-bad.md") {
-		t.Errorf("got %v, want an error naming the file", err)
+	s, err := newSite(staticFS(), fstest.MapFS{}, fstest.MapFS{
+		"01-bad.md":  {Data: []byte("no front matter\n")},
+		"02-good.md": {Data: []byte(lessonMD)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := body(t, get(t, s, "/lessons/01-bad"))
+	if !strings.Contains(bad, "lessons/01-bad.md:1: missing front matter") {
+		t.Errorf("the bad lesson's page does not show its error:\n%s", bad)
+	}
+	if resp := get(t, s, "/lessons/02-good"); resp.StatusCode != 200 {
+		t.Errorf("the good lesson: got %d, want 200", resp.StatusCode)
 	}
 }
 
