@@ -170,7 +170,12 @@ func (r *stepRenderer) fence(w util.BufWriter, src []byte, n ast.Node, entering 
 	if st.File != nil {
 		fmt.Fprintf(w, " <code class=\"file\">%s</code>", html.EscapeString(st.File.Path))
 	}
-	fmt.Fprintf(w, "<button class=\"run\" type=\"button\">%s</button></div>\n", label)
+	if simulated := len(st.Engines) == 0 || contains(st.Engines, lesson.EngineSim); simulated {
+		fmt.Fprintf(w, "<button class=\"run\" type=\"button\">%s</button></div>\n", label)
+	} else {
+		// The simulator cannot do this step: no button to run it here.
+		w.WriteString("<span class=\"elsewhere\">not in the browser</span></div>\n")
+	}
 	w.WriteString("<pre class=\"console\"><code>")
 	if st.File != nil {
 		w.WriteString(html.EscapeString(content.String()))
@@ -183,8 +188,11 @@ func (r *stepRenderer) fence(w util.BufWriter, src []byte, n ast.Node, entering 
 	if st.Differs != "" {
 		fmt.Fprintf(w, "<p class=\"note differs\">Real Docker differs here: %s</p>\n", html.EscapeString(st.Differs))
 	}
-	if len(st.Engines) > 0 && !contains(st.Engines, lesson.EngineSim) {
+	switch {
+	case len(st.Engines) > 0 && !contains(st.Engines, lesson.EngineSim):
 		fmt.Fprintf(w, "<p class=\"note\">Only on %s: %s</p>\n", html.EscapeString(strings.Join(st.Engines, ", ")), html.EscapeString(st.Reason))
+	case st.Reason != "":
+		fmt.Fprintf(w, "<p class=\"note\">%s</p>\n", html.EscapeString(st.Reason))
 	}
 	w.WriteString("</div>\n")
 	return ast.WalkSkipChildren, nil

@@ -22,6 +22,7 @@ const lessonMD = "---\ntitle: First\nsummary: One container.\nobjectives:\n  - r
 	"```check\ncontainer hello exited with code 0\n```\n\n" +
 	"```dockerfile file=app/Dockerfile\nFROM busybox\nCMD [\"echo\", \"hi\"]\n```\n\n" +
 	"```sh file=it's.sh mode=755\necho 'quoted'\n\n```\n\n" +
+	"```console engines=native reason=\"needs a real kernel\"\n$ docker run --rm busybox dmesg\n```\n\n" +
 	"![The layers of busybox](viz:layers?image=busybox)\n\n```text\n<not a step>\n```\n"
 
 // testSite is a Site with a fake simulator and one lesson.
@@ -192,6 +193,9 @@ func TestLessonRendering(t *testing.T) {
 		`<code class="file">app/Dockerfile</code><button class="run" type="button">Create file</button>`,
 		`{&#34;script&#34;:&#34;mkdir -p &#39;app&#39; \u0026\u0026 printf &#39;%s\\n&#39; &#39;FROM busybox&#39; &#39;CMD [\&#34;echo\&#34;, \&#34;hi\&#34;]&#39; \u003e &#39;app/Dockerfile&#39;\r&#34;}]">`,
 		`<figure class="viz" data-kind="layers" data-arg="busybox">`,
+		// A step the simulator cannot run has no Run button.
+		`<span class="step-n">Step 4</span><span class="elsewhere">not in the browser</span></div>`,
+		`<p class="note">Only on native: needs a real kernel</p>`,
 		// Quotes in names and content, an empty line, a mode.
 		`{&#34;script&#34;:&#34;printf &#39;%s\\n&#39; &#39;echo &#39;\\&#39;&#39;quoted&#39;\\&#39;&#39;&#39; &#39;&#39; \u003e &#39;it&#39;\\&#39;&#39;s.sh&#39; \u0026\u0026 chmod 755 &#39;it&#39;\\&#39;&#39;s.sh&#39;\r&#34;}]">`,
 		`<pre class="code" data-lang="text"><code>&lt;not a step&gt;`,
