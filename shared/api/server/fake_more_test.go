@@ -56,7 +56,11 @@ func (f *fakeAPI) ImagesPrune(ctx context.Context, fl engine.Filters) (image.Pru
 }
 
 func (f *fakeAPI) Networks(ctx context.Context, fl engine.Filters) ([]wire.Network, error) {
-	return nil, f.record("Networks", fl)
+	err := f.record("Networks", fl)
+	if f.networks != nil {
+		return f.networks, err
+	}
+	return nil, err
 }
 
 func (f *fakeAPI) NetworkInspect(ctx context.Context, term string) (wire.Network, error) {

@@ -41,7 +41,8 @@ type fakeAPI struct {
 	load       func(r io.Reader, progress engine.ProgressFunc) error
 	save       func(names []string, w io.Writer) error
 	export     func(name string, w io.Writer) error
-	panicOn    string // a method name that panics
+	networks   []wire.Network // what Networks answers
+	panicOn    string         // a method name that panics
 }
 
 func (f *fakeAPI) record(method string, args ...any) error {

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/twinbox-dev/twinbox/shared/api/wire"
 	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
 // The network routes, as dockerd 20.10's network router serves them.
@@ -59,11 +61,48 @@ func (h *Handler) networkInspect(ctx context.Context, w http.ResponseWriter, r *
 	if s := q.Get("scope"); s != "" && s != "local" {
 		return backend.Errorf(backend.NotFound, "network %s not found", v.name)
 	}
-	n, err := h.api.NetworkInspect(ctx, v.name)
+	id, err := h.findNetwork(ctx, v.name)
+	if err != nil {
+		return err
+	}
+	n, err := h.api.NetworkInspect(ctx, id)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, n)
+}
+
+// findNetwork resolves the term of GET /networks/{id} as dockerd's router
+// does, with its own texts for ambiguous terms: a full ID, else a unique
+// full name, else a unique ID prefix.
+func (h *Handler) findNetwork(ctx context.Context, term string) (string, error) {
+	list, err := h.api.Networks(ctx, engine.Filters{})
+	if err != nil {
+		return "", err
+	}
+	var byName, byPrefix []string
+	for _, n := range list {
+		if n.ID == term {
+			return n.ID, nil
+		}
+		if n.Name == term {
+			byName = append(byName, n.ID)
+		}
+		if strings.HasPrefix(n.ID, term) {
+			byPrefix = append(byPrefix, n.ID)
+		}
+	}
+	switch {
+	case len(byName) == 1:
+		return byName[0], nil
+	case len(byName) > 1:
+		return "", backend.Errorf(backend.InvalidParameter, "%d matches found based on name: network %s is ambiguous", len(byName), term)
+	case len(byPrefix) == 1:
+		return byPrefix[0], nil
+	case len(byPrefix) > 1:
+		return "", backend.Errorf(backend.InvalidParameter, "%d matches found based on ID prefix: network %s is ambiguous", len(byPrefix), term)
+	}
+	return "", backend.Errorf(backend.NotFound, "network %s not found", term)
 }
 
 func (h *Handler) networkCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {

@@ -5,23 +5,34 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/twinbox-dev/twinbox/shared/api/wire"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
 func TestNetworkRoutes(t *testing.T) {
 	runRouteCases(t, []routeCase{
 		{name: "list", method: "GET", path: "/v1.41/networks", wantStatus: 200,
-			wantCall: `Networks({})`, wantBody: "[]\n"},
+			wantCall: `Networks({})`},
 		{name: "list trailing slash", method: "GET", path: "/v1.41/networks/", wantStatus: 200,
-			wantCall: `Networks({})`, wantBody: "[]\n"},
+			wantCall: `Networks({})`},
 		{name: "list filters", method: "GET", path: `/v1.41/networks?filters={"driver":{"bridge":true},"name":{"b":true,"a":true}}`, wantStatus: 200,
 			wantCall: `Networks({"driver":["bridge"],"name":["a","b"]})`},
 		{name: "list bad filters", method: "GET", path: `/v1.41/networks?filters={`, wantStatus: 500,
 			wantBody: `{"message":"unexpected end of JSON input"}` + "\n"},
-		{name: "inspect", method: "GET", path: "/v1.41/networks/appnet", wantStatus: 200,
-			wantCall: `NetworkInspect("appnet")`},
+		{name: "inspect by name", method: "GET", path: "/v1.41/networks/appnet", wantStatus: 200,
+			wantCall: `Networks({}); NetworkInspect("a1a1")`},
+		{name: "inspect by ID", method: "GET", path: "/v1.41/networks/a1a2", wantStatus: 200,
+			wantCall: `Networks({}); NetworkInspect("a1a2")`},
+		{name: "inspect by prefix", method: "GET", path: "/v1.41/networks/b", wantStatus: 200,
+			wantCall: `Networks({}); NetworkInspect("b0b0")`},
+		{name: "inspect ambiguous prefix", method: "GET", path: "/v1.41/networks/a1", wantStatus: 400,
+			wantCall: `Networks({})`, wantBody: `{"message":"2 matches found based on ID prefix: network a1 is ambiguous"}` + "\n"},
+		{name: "inspect ambiguous name", method: "GET", path: "/v1.41/networks/twin", wantStatus: 400,
+			wantCall: `Networks({})`, wantBody: `{"message":"2 matches found based on name: network twin is ambiguous"}` + "\n"},
+		{name: "inspect nosuch", method: "GET", path: "/v1.41/networks/nosuch", wantStatus: 404,
+			wantCall: `Networks({})`, wantBody: `{"message":"network nosuch not found"}` + "\n"},
 		{name: "inspect local scope", method: "GET", path: "/v1.41/networks/appnet?scope=local&verbose=true", wantStatus: 200,
-			wantCall: `NetworkInspect("appnet")`},
+			wantCall: `Networks({}); NetworkInspect("a1a1")`},
 		{name: "inspect swarm scope", method: "GET", path: "/v1.41/networks/appnet?scope=swarm", wantStatus: 404,
 			wantBody: `{"message":"network appnet not found"}` + "\n"},
 		{name: "inspect bad verbose", method: "GET", path: "/v1.41/networks/appnet?verbose=x", wantStatus: 400,
@@ -46,6 +57,15 @@ func TestNetworkRoutes(t *testing.T) {
 			wantCall: `NetworkRemove("appnet")`},
 		{name: "prune", method: "POST", path: `/v1.41/networks/prune?filters={"label":{"a=b":true}}`, wantStatus: 200,
 			wantCall: `NetworksPrune({"label":["a=b"]})`, wantBody: `{"NetworksDeleted":null}` + "\n"},
+	}, func(f *fakeAPI) {
+		f.networks = []wire.Network{{Name: "appnet", ID: "a1a1"}, {Name: "twin", ID: "a1a2"}, {Name: "twin", ID: "b0b0"}}
+	})
+}
+
+func TestNetworkListEmpty(t *testing.T) {
+	runRouteCases(t, []routeCase{
+		{name: "no networks is an empty list", method: "GET", path: "/v1.41/networks", wantStatus: 200,
+			wantCall: `Networks({})`, wantBody: "[]\n"},
 	}, nil)
 }
 
