@@ -334,6 +334,11 @@ func testRestart(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	first := f.inspect(id).Pid
+	// Restart with no grace kills at once: let the first run print first,
+	// or a loaded machine kills it before its echo (as it would Docker's).
+	f.eventually("the first run logged", func() bool {
+		return f.logs(id, engine.LogsOptions{Stdout: true}) == "started\n"
+	})
 	zero := 0
 	if err := f.e.ContainerRestart(f.ctx, id, engine.StopOptions{Timeout: &zero}); err != nil {
 		t.Fatalf("restart: %v", err)
