@@ -16,7 +16,7 @@
 //	cmds["docker"] = "docker"                                  // /usr/bin/docker, a binary of its own
 //	b := sim.New(sim.Options{Registry: reg, HostCommands: cmds})
 //	e, _ := engine.New(ctx, b, engine.Options{Registry: hub.New()})
-//	reg.Register("docker", dockerMain) // a program that talks to e
+//	reg.RegisterBinary("docker", dockerMain) // a program that talks to e
 //	sh, _ := b.StartHost(ctx, &backend.ProcessSpec{Args: []string{"sh"}, Tty: true,
 //		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
 //		backend.Stdio{Stdin: keys, Stdout: screen})

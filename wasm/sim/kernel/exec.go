@@ -179,6 +179,11 @@ func (k *Kernel) binary(head []byte, args []string) (execImage, error) {
 		return execImage{}, syscall.ENOEXEC
 	}
 	bin := string(rest[:end])
+	if br, ok := k.cfg.Registry.(sys.BinaryRegistry); ok {
+		if prog, ok := br.LookupBinary(bin); ok {
+			return execImage{prog: prog, args: args}, nil
+		}
+	}
 	applet := path.Base(args[0])
 	argv := args
 	if applet == bin {

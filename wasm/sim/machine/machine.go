@@ -66,10 +66,13 @@ type Machine struct {
 
 // BackendOptions returns the simulator options a Machine runs with, for
 // restoring a saved simulator with sim.Load: the registry must be the one
-// the machine registers `docker` in.
+// the machine registers `docker` in. The host's own programs (docker, and
+// bridge-utils' brctl) are binaries of their own, which containers do not
+// have.
 func BackendOptions(reg *busybox.Registry, clock kernel.Clock, hostname string) sim.Options {
 	cmds := sim.Commands("busybox", applets.BusyboxApplets())
 	cmds["docker"] = "docker"
+	cmds["brctl"] = "brctl"
 	return sim.Options{Registry: reg, HostCommands: cmds, Clock: clock, Hostname: hostname}
 }
 
@@ -101,7 +104,8 @@ func New(ctx context.Context, opts Options) (*Machine, error) {
 	m.listener = transport.NewPipeListener()
 	m.server = server.NewServer(h)
 	go m.server.Serve(m.listener)
-	m.Registry.Register("docker", m.dockerProgram)
+	m.Registry.RegisterBinary("docker", m.dockerProgram)
+	m.Registry.RegisterBinary("brctl", applets.Brctl)
 	return m, nil
 }
 

@@ -36,6 +36,17 @@ type Registry interface {
 	Lookup(name string) (Program, bool)
 }
 
+// BinaryRegistry is implemented by a Registry that also holds programs
+// that are whole binaries of their own rather than applets of a multi-call
+// binary: the host's docker, brctl and ip. Such a program runs only from a
+// file whose BinaryMagic names it, whatever name it is invoked by, and
+// Lookup never finds it, so a container's busybox invoked as "brctl" does
+// not reach the host's brctl.
+type BinaryRegistry interface {
+	// LookupBinary returns the program of the binary called name, or false.
+	LookupBinary(name string) (Program, bool)
+}
+
 // BinaryMagic marks a file as a simulated multi-call binary. A file whose
 // content starts with "\x7fELF", then 4 bytes, then BinaryMagic and a name
 // ending in "\n" (for example "\x7fELF\x02\x01\x01\x00twinbox-binary:busybox\n",

@@ -5,7 +5,7 @@
 // The kernel looks programs up by name:
 //
 //	reg := busybox.NewRegistry()
-//	reg.Register("docker", dockerMain) // programs of the host shell
+//	reg.RegisterBinary("docker", dockerMain) // programs of the host shell
 //	prog, ok := reg.Lookup("ls")
 //
 // Applets that the real busybox build has but the simulator does not
@@ -27,15 +27,38 @@ import (
 // Registry is a sys.Registry of busybox's programs, plus any registered
 // with Register. It is safe for concurrent use.
 type Registry struct {
-	mu    sync.RWMutex
-	extra map[string]sys.Program
+	mu       sync.RWMutex
+	extra    map[string]sys.Program
+	binaries map[string]sys.Program
 }
 
-var _ sys.Registry = (*Registry)(nil)
+var (
+	_ sys.Registry       = (*Registry)(nil)
+	_ sys.BinaryRegistry = (*Registry)(nil)
+)
 
 // NewRegistry returns a registry of busybox's programs.
 func NewRegistry() *Registry {
-	return &Registry{extra: map[string]sys.Program{}}
+	return &Registry{extra: map[string]sys.Program{}, binaries: map[string]sys.Program{}}
+}
+
+// RegisterBinary adds a program that is a binary of its own (see
+// sys.BinaryRegistry): the kernel runs it for a simulated binary whose
+// BinaryMagic names it, under any name, and Lookup never returns it. The
+// host's own programs (docker, brctl, iproute2's ip) are registered so, so
+// that containers, whose busybox looks applets up by name, do not get them.
+func (r *Registry) RegisterBinary(name string, prog sys.Program) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.binaries[name] = prog
+}
+
+// LookupBinary implements sys.BinaryRegistry.
+func (r *Registry) LookupBinary(name string) (sys.Program, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.binaries[name]
+	return p, ok
 }
 
 // Register adds a program under name, taking precedence over busybox's
