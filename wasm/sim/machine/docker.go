@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/cli"
@@ -86,4 +87,30 @@ func (f *files) Readlink(name string) (string, error) { return f.fs.Readlink(f.a
 
 func (f *files) Create(name string) (io.WriteCloser, error) {
 	return f.fs.OpenFile(f.abs(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666&^f.umask)
+}
+
+// The rest lets `docker cp` write into the simulated host's files, as the
+// operating system's files do for the docker CLI (perm is before umask).
+var _ cli.CopyFiles = (*files)(nil)
+
+func (f *files) Mkdir(name string, perm fs.FileMode) error {
+	return f.fs.Mkdir(f.abs(name), perm&^f.umask)
+}
+
+func (f *files) WriteFile(name string, perm fs.FileMode) (io.WriteCloser, error) {
+	return f.fs.OpenFile(f.abs(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm&^f.umask)
+}
+
+func (f *files) Symlink(oldname, newname string) error { return f.fs.Symlink(oldname, f.abs(newname)) }
+
+func (f *files) Link(oldname, newname string) error {
+	return f.fs.Link(f.abs(oldname), f.abs(newname))
+}
+
+func (f *files) RemoveAll(name string) error { return vfs.RemoveAll(f.fs, f.abs(name)) }
+
+func (f *files) Chmod(name string, mode fs.FileMode) error { return f.fs.Chmod(f.abs(name), mode) }
+
+func (f *files) Chtimes(name string, atime, mtime time.Time) error {
+	return f.fs.Chtimes(f.abs(name), atime, mtime)
 }

@@ -1,0 +1,26 @@
+package machine
+
+import "testing"
+
+// TestCopyHostFiles copies between a container and the simulated host's
+// files both ways with the docker in the host's shell.
+func TestCopyHostFiles(t *testing.T) {
+	m := newMachine(t)
+	steps := []struct {
+		script, want string
+		code         int
+	}{
+		{"docker run --name src busybox sh -c 'mkdir -p /data/sub && echo one > /data/a && echo two > /data/sub/b && ln -s a /data/link'", "", 0},
+		{"cd /root && docker cp src:/data ./copy && ls -R copy && cat copy/a copy/sub/b && readlink copy/link", "copy:\na\nlink\nsub\n\ncopy/sub:\nb\none\ntwo\na\n", 0},
+		{"cd /root && docker cp src:/data/. ./flat && ls flat", "a\nlink\nsub\n", 0},
+		{"cd /root && echo three > c && docker cp c src:/data/c && docker cp src:/data/c ./back && cat back", "three\n", 0},
+		{"cd /root && docker cp src:/nope ./x", "Error response from daemon: Could not find the file /nope in container src\n", 1},
+		{"ls /root/x", "ls: /root/x: No such file or directory\n", 1},
+	}
+	for _, s := range steps {
+		got, code := host(t, m, s.script)
+		if got != s.want || code != s.code {
+			t.Errorf("%s: got %q exit %d, want %q exit %d", s.script, got, code, s.want, s.code)
+		}
+	}
+}
