@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"strings"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
@@ -40,4 +42,17 @@ func (b *Backend) RemoveVolume(ctx context.Context, name string) error {
 // validVolumeName keeps a name inside the volumes directory.
 func validVolumeName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
+}
+
+var _ backend.HostPathChecker = (*Backend)(nil)
+
+// HostPathExists reports whether path exists in the simulated host's
+// files, so that `--mount type=bind` of a missing source is refused at
+// create as dockerd refuses it.
+func (b *Backend) HostPathExists(ctx context.Context, path string) (bool, error) {
+	_, err := b.host.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -24,3 +24,24 @@ func TestCopyHostFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestMountMissingSource: --mount type=bind of a missing host path is
+// refused at create, -v of one makes it, as dockerd.
+func TestMountMissingSource(t *testing.T) {
+	m := newMachine(t)
+	steps := []struct {
+		script, want string
+		code         int
+	}{
+		{"docker create --name aa --mount type=bind,src=/missing,dst=/m busybox", "Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: /missing\n", 1},
+		{"docker ps -aq | wc -l", "0\n", 0},
+		{"docker run --rm -v /made:/m busybox true && ls -d /made", "/made\n", 0},
+		{"docker run --rm --mount type=bind,src=/made,dst=/m busybox ls -d /m", "/m\n", 0},
+	}
+	for _, s := range steps {
+		got, code := host(t, m, s.script)
+		if got != s.want || code != s.code {
+			t.Errorf("%s: got %q exit %d, want %q exit %d", s.script, got, code, s.want, s.code)
+		}
+	}
+}
