@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -411,4 +412,44 @@ func (b *Backend) mountOne(ns *vfs.Namespace, m backend.Mount) {
 	}
 	m.CopyUp = false
 	b.mountUser(&mountList{ns: ns}, m)
+}
+
+var _ backend.FilesUpdater = (*Backend)(nil)
+
+// UpdateFiles rewrites a running container's engine files in place on the
+// host, so that its bind mounts of them show the new contents at once, as
+// dockerd rewrites resolv.conf on `docker network connect`. The embedded
+// DNS server needs no start here: every network namespace of the
+// simulation answers at 127.0.0.11 once the engine's resolver is set.
+func (b *Backend) UpdateFiles(ctx context.Context, id string, files map[string][]byte) error {
+	b.mu.Lock()
+	c, ok := b.containers[id]
+	running := ok && c.run != nil
+	b.mu.Unlock()
+	switch {
+	case !ok:
+		return notFoundContainer(id)
+	case !running:
+		return backend.Errorf(backend.Conflict, "container %s is not running", id)
+	}
+	for name, data := range files {
+		switch name {
+		case "/etc/resolv.conf", "/etc/hostname", "/etc/hosts":
+		default:
+			return backend.Errorf(backend.InvalidParameter, "%s is not a file the engine keeps", name)
+		}
+		// Truncate and write the same inode: the bind mount holds it.
+		f, err := b.host.OpenFile(containersDir+"/"+id+"/"+path.Base(name), os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return backend.WithCode(backend.Internal, err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return backend.WithCode(backend.Internal, err)
+		}
+	}
+	return nil
 }

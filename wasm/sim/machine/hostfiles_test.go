@@ -45,3 +45,25 @@ func TestMountMissingSource(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectUsesEmbeddedDNS: connecting a running container of the
+// default bridge to a user-defined network points its resolv.conf at the
+// embedded DNS server, so it finds containers there by name.
+func TestConnectUsesEmbeddedDNS(t *testing.T) {
+	m := newMachine(t)
+	steps := []struct {
+		script, want string
+		code         int
+	}{
+		{"docker network create appnet >/dev/null && docker run -d --name db --network appnet busybox sleep 300 >/dev/null && docker run -d --name web busybox sleep 300 >/dev/null", "", 0},
+		{"docker exec web grep -c 127.0.0.11 /etc/resolv.conf", "0\n", 1},
+		{"docker network connect appnet web && docker exec web grep nameserver /etc/resolv.conf", "nameserver 127.0.0.11\n", 0},
+		{"docker exec web ping -c 1 -W 1 db | head -1", "PING db (172.18.0.2): 56 data bytes\n", 0},
+	}
+	for _, s := range steps {
+		got, code := host(t, m, s.script)
+		if got != s.want || code != s.code {
+			t.Errorf("%s: got %q exit %d, want %q exit %d", s.script, got, code, s.want, s.code)
+		}
+	}
+}
