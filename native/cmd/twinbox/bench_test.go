@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/twinbox-dev/twinbox/native/network"
 )
 
 var builtBin = "../../../bin/twinbox"
@@ -19,35 +17,7 @@ var builtBin = "../../../bin/twinbox"
 // native daemon, with the default bridge and with --net none. It runs
 // bin/twinbox as `make build` left it.
 func BenchmarkRunRm(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("the native engine needs root")
-	}
-	bin, err := filepath.Abs(builtBin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		b.Skipf("%s is missing (make build)", builtBin)
-	}
-	if _, err := os.Stat(*baseImage); err != nil {
-		b.Skipf("the base image %s is missing (make base)", *baseImage)
-	}
-	dir := b.TempDir()
-	d := &crashDaemon{
-		bin:    bin,
-		root:   filepath.Join(dir, "root"),
-		sock:   filepath.Join(dir, "engine.sock"),
-		bridge: fmt.Sprintf("tbxb%d", os.Getpid()%100000),
-	}
-	d.start(b)
-	defer func() {
-		d.cmd.Process.Signal(os.Interrupt)
-		d.cmd.Wait()
-		network.RemoveBridge(d.bridge)
-	}()
-	if out, err := d.docker("load", "-i", *baseImage); err != nil {
-		b.Fatalf("load: %v\n%s", err, out)
-	}
+	d, bin := benchDaemon(b, "tbxb")
 	for _, c := range []struct{ name, args string }{
 		{"bridge", "--net bridge"},
 		{"none", "--net none"},
@@ -71,35 +41,7 @@ func BenchmarkRunRm(b *testing.B) {
 // removed with one `rm -f`; it reports the time per container and fails
 // when a veth, a listener or a bridge is left.
 func BenchmarkHundredOnBridge(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("the native engine needs root")
-	}
-	bin, err := filepath.Abs(builtBin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		b.Skipf("%s is missing (make build)", builtBin)
-	}
-	if _, err := os.Stat(*baseImage); err != nil {
-		b.Skipf("the base image %s is missing (make base)", *baseImage)
-	}
-	dir := b.TempDir()
-	d := &crashDaemon{
-		bin:    bin,
-		root:   filepath.Join(dir, "root"),
-		sock:   filepath.Join(dir, "engine.sock"),
-		bridge: fmt.Sprintf("tbxh%d", os.Getpid()%100000),
-	}
-	d.start(b)
-	defer func() {
-		d.cmd.Process.Signal(os.Interrupt)
-		d.cmd.Wait()
-		network.RemoveBridge(d.bridge)
-	}()
-	if out, err := d.docker("load", "-i", *baseImage); err != nil {
-		b.Fatalf("load: %v\n%s", err, out)
-	}
+	d, _ := benchDaemon(b, "tbxh")
 	if out, err := d.docker("network", "create", "hundred"); err != nil {
 		b.Fatalf("network create: %v\n%s", err, out)
 	}
@@ -138,4 +80,21 @@ func BenchmarkHundredOnBridge(b *testing.B) {
 	if _, err := os.Stat(filepath.Dir(brif)); err == nil {
 		b.Fatal("the network's bridge is left")
 	}
+}
+
+// benchDaemon is a private native daemon for a benchmark of bin/twinbox as
+// `make build` left it; it skips where that cannot run.
+func benchDaemon(b *testing.B, prefix string) (*crashDaemon, string) {
+	b.Helper()
+	if os.Geteuid() != 0 {
+		b.Skip("the native engine needs root")
+	}
+	bin, err := filepath.Abs(builtBin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		b.Skipf("%s is missing (make build)", builtBin)
+	}
+	return newPrivateDaemon(b, bin, prefix), bin
 }

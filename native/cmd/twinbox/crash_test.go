@@ -60,19 +60,21 @@ func (d *crashDaemon) docker(args ...string) (string, error) {
 	return string(out), err
 }
 
-func TestDaemonKilledMidCommit(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the native engine needs root")
-	}
+// newPrivateDaemon starts a native daemon on a private root, socket and
+// bridge (named prefix and the test process's PID), loads the base image
+// into it, and on cleanup removes its containers, stops it and deletes
+// its bridge. It skips when the base image is missing.
+func newPrivateDaemon(t testing.TB, bin, prefix string) *crashDaemon {
+	t.Helper()
 	if _, err := os.Stat(*baseImage); err != nil {
 		t.Skipf("the base image %s is missing (make base)", *baseImage)
 	}
 	dir := t.TempDir()
 	d := &crashDaemon{
-		bin:    buildTwinbox(t),
+		bin:    bin,
 		root:   filepath.Join(dir, "root"),
 		sock:   filepath.Join(dir, "engine.sock"),
-		bridge: fmt.Sprintf("tbxk%d", os.Getpid()%100000),
+		bridge: fmt.Sprintf("%s%d", prefix, os.Getpid()%100000),
 	}
 	d.start(t)
 	t.Cleanup(func() {
@@ -82,6 +84,7 @@ func TestDaemonKilledMidCommit(t *testing.T) {
 		if ids, _ := d.docker("ps", "-aq"); strings.TrimSpace(ids) != "" {
 			d.docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
 		}
+		d.docker("network", "prune", "-f")
 		d.cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { d.cmd.Wait(); close(done) }()
@@ -95,6 +98,14 @@ func TestDaemonKilledMidCommit(t *testing.T) {
 	if out, err := d.docker("load", "-i", *baseImage); err != nil {
 		t.Fatalf("load: %v\n%s", err, out)
 	}
+	return d
+}
+
+func TestDaemonKilledMidCommit(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the native engine needs root")
+	}
+	d := newPrivateDaemon(t, buildTwinbox(t), "tbxk")
 	// A read-write layer big enough that its commit takes a while.
 	if out, err := d.docker("run", "--name", "big", "busybox", "sh", "-c",
 		"mkdir /data && cd /data && for i in $(seq 1 400); do dd if=/dev/zero of=f$i bs=64k count=1 2>/dev/null; done"); err != nil {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/twinbox-dev/twinbox/native/network"
 )
 
 // freePort returns a TCP port nothing listens on now.
@@ -80,29 +78,7 @@ func TestNetworkCrashRestart(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the native engine needs root")
 	}
-	if _, err := os.Stat(*baseImage); err != nil {
-		t.Skipf("the base image %s is missing (make base)", *baseImage)
-	}
-	dir := t.TempDir()
-	d := &crashDaemon{
-		bin:    buildTwinbox(t),
-		root:   filepath.Join(dir, "root"),
-		sock:   filepath.Join(dir, "engine.sock"),
-		bridge: fmt.Sprintf("tbxn%d", os.Getpid()%100000),
-	}
-	d.start(t)
-	t.Cleanup(func() {
-		if d.cmd == nil {
-			d.start(t)
-		}
-		if ids, _ := d.docker("ps", "-aq"); strings.TrimSpace(ids) != "" {
-			d.docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
-		}
-		d.docker("network", "rm", "tn-a", "tn-b")
-		d.cmd.Process.Signal(os.Interrupt)
-		d.cmd.Wait()
-		network.RemoveBridge(d.bridge)
-	})
+	d := newPrivateDaemon(t, buildTwinbox(t), "tbxn")
 	must := func(args ...string) string {
 		t.Helper()
 		out, err := d.docker(args...)
@@ -111,7 +87,6 @@ func TestNetworkCrashRestart(t *testing.T) {
 		}
 		return strings.TrimSpace(out)
 	}
-	must("load", "-i", *baseImage)
 	port := freePort(t)
 	must("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), "busybox", "sh", "-c", "echo hello > /index.html && exec httpd -f -p 80")
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
