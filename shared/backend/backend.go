@@ -245,6 +245,13 @@ type Spec struct {
 	Privileged     bool
 	CapAdd         []string
 	CapDrop        []string
+
+	// PID says which PID namespace the container's processes are in, and
+	// IPC which IPC namespace (see NamespaceSpec). A backend that cannot
+	// join the namespace asked for returns InvalidParameter; when the
+	// container to join is not running, Conflict.
+	PID NamespaceSpec
+	IPC NamespaceSpec
 }
 
 // ProcessSpec describes a process to run in a container.
@@ -292,6 +299,20 @@ type NetworkSpec struct {
 	Container string
 	Endpoints []Endpoint
 	Ports     []PortMapping
+}
+
+// NamespaceSpec says which namespace of a kind (PID or IPC) a container
+// gets, as --pid and --ipc choose it.
+type NamespaceSpec struct {
+	// Mode is "" for a new namespace of the container's own (for IPC,
+	// --ipc private, shareable and none, which differ only in /dev/shm),
+	// "host" for the machine's, or "container" for that of the running
+	// container Container.
+	Mode string
+	// Container is the ID of the container whose namespace to join, with
+	// Mode "container". The engine has checked that it runs (and, for
+	// IPC, that its IPC namespace may be shared).
+	Container string
 }
 
 // Endpoint is a container's interface on a network.

@@ -69,6 +69,9 @@ func (e *Engine) start(ctx context.Context, c *Container, resetRestart bool) (er
 		return err
 	}
 	spec := e.buildSpec(c, netSpec)
+	if spec.PID, spec.IPC, err = e.namespaceModes(c); err != nil {
+		return err
+	}
 	if resetRestart {
 		if c.restart != nil {
 			c.restart.cancel()
