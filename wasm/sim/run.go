@@ -67,9 +67,15 @@ func (b *Backend) Start(ctx context.Context, id string, spec *backend.Spec, stdi
 		}
 		netNS = other.run.ns.Net
 	}
+	join := joined{net: netNS}
+	if err := b.joinLocked(spec, &join); err != nil {
+		b.releasePortsLocked(ports)
+		b.mu.Unlock()
+		return nil, err
+	}
 	b.mu.Unlock()
 
-	sb, err := b.newSandbox(c, spec, netNS)
+	sb, err := b.newSandbox(c, spec, join)
 	if err != nil {
 		b.mu.Lock()
 		b.releasePortsLocked(ports)
@@ -179,8 +185,58 @@ func capsFor(spec *backend.Spec) kernel.Caps {
 	return c
 }
 
+// joined are the namespaces of the machine or of other containers that a
+// new container joins instead of getting its own: nil for its own.
+type joined struct {
+	net *kernel.NetNamespace
+	pid *kernel.PIDNamespace
+	ipc *kernel.IPCNamespace
+}
+
+// joinLocked finds the PID and IPC namespaces spec asks to join. Errors:
+// Conflict when the container to join is not running; InvalidParameter
+// for a mode the simulator does not know. b.mu is held.
+func (b *Backend) joinLocked(spec *backend.Spec, j *joined) error {
+	root := b.k.RootNamespaces()
+	running := func(kind, id string) (*sandbox, error) {
+		other, ok := b.containers[id]
+		if !ok || other.run == nil {
+			return nil, backend.Errorf(backend.Conflict, "cannot join %s of a non running container: %s", kind, id)
+		}
+		return other.run, nil
+	}
+	switch spec.PID.Mode {
+	case "":
+	case "host":
+		j.pid = root.PID
+	case "container":
+		sb, err := running("PID", spec.PID.Container)
+		if err != nil {
+			return err
+		}
+		j.pid = sb.ns.PID
+	default:
+		return backend.Errorf(backend.InvalidParameter, "invalid PID namespace mode %q", spec.PID.Mode)
+	}
+	switch spec.IPC.Mode {
+	case "":
+	case "host":
+		j.ipc = root.IPC
+	case "container":
+		sb, err := running("IPC", spec.IPC.Container)
+		if err != nil {
+			return err
+		}
+		j.ipc = sb.ns.IPC
+	default:
+		return backend.Errorf(backend.InvalidParameter, "invalid IPC namespace mode %q", spec.IPC.Mode)
+	}
+	return nil
+}
+
 // newSandbox makes a container's namespaces, mounts, cgroup and shim.
-func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.NetNamespace) (*sandbox, error) {
+func (b *Backend) newSandbox(c *container, spec *backend.Spec, join joined) (*sandbox, error) {
+	netNS := join.net
 	sb := &sandbox{spec: spec, devpts: kernel.NewDevpts(), endpoints: map[string]backend.Endpoint{}}
 	mnt, err := b.containerMounts(c, spec, sb)
 	if err != nil {
@@ -192,8 +248,13 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, netNS *kernel.Net
 	// In the order the kernel creates them (copy_namespaces).
 	ns.Mount = k.NewMountNamespace(mnt)
 	ns.UTS = k.NewUTSNamespace(spec.Hostname, spec.Domainname)
-	ns.IPC = k.NewIPCNamespace()
-	ns.PID = k.NewPIDNamespace(nil)
+	ns.IPC, ns.PID = join.ipc, join.pid
+	if ns.IPC == nil {
+		ns.IPC = k.NewIPCNamespace()
+	}
+	if ns.PID == nil {
+		ns.PID = k.NewPIDNamespace(nil)
+	}
 	if netNS == nil {
 		netNS = k.NewNetNamespace()
 		sb.stack = b.net.NewStack()
