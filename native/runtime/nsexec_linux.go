@@ -342,6 +342,8 @@ static int take_held(int sock) {
 static void monitor(void) {
 	int flags = envint("_TWINBOX_CLONE", 0);
 	int netfd = envint("_TWINBOX_NETNS_FD", -1);
+	int pidnsfd = envint("_TWINBOX_PIDNS_FD", -1); // --pid container:
+	int ipcnsfd = envint("_TWINBOX_IPCNS_FD", -1); // --ipc container:
 	int nhold = envint("_TWINBOX_HOLD", 0);
 	int holdsock = envint("_TWINBOX_HOLDSOCK", -1);
 	for (int i = 0; i < nhold && i < 16; i++)
@@ -360,6 +362,12 @@ static void monitor(void) {
 	}
 	if ((flags & CLONE_NEWPID) && unshare(CLONE_NEWPID) < 0)
 		fail(errno);
+	// Joining a PID namespace, like making one, takes effect for children.
+	if (pidnsfd >= 0) {
+		if (setns(pidnsfd, CLONE_NEWPID) < 0)
+			fail(errno);
+		close(pidnsfd);
+	}
 	pid_t pid = fork();
 	if (pid < 0)
 		fail(errno);
@@ -369,6 +377,11 @@ static void monitor(void) {
 			if (setns(netfd, CLONE_NEWNET) < 0)
 				fail(errno);
 			close(netfd);
+		}
+		if (ipcnsfd >= 0) {
+			if (setns(ipcnsfd, CLONE_NEWIPC) < 0)
+				fail(errno);
+			close(ipcnsfd);
 		}
 		if (unshare(flags & ~CLONE_NEWPID) < 0)
 			fail(errno);
@@ -385,6 +398,8 @@ static void monitor(void) {
 	close_cgroups();
 	if (netfd >= 0)
 		close(netfd);
+	if (ipcnsfd >= 0)
+		close(ipcnsfd);
 	devnull_stdio();
 	record(fdStatus, 'P', pid);
 

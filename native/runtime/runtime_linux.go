@@ -257,6 +257,34 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	if netns != nil {
 		defer netns.Close()
 	}
+	// --pid and --ipc: the machine's namespace, or a running container's,
+	// which the monitor joins with setns as it joins a network namespace.
+	var joinNS [2]*os.File // pid, ipc
+	for i, j := range []struct {
+		kind string
+		flag int
+		ns   backend.NamespaceSpec
+	}{{"pid", unix.CLONE_NEWPID, spec.PID}, {"ipc", unix.CLONE_NEWIPC, spec.IPC}} {
+		switch j.ns.Mode {
+		case "":
+		case "host":
+			flags &^= j.flag
+		case "container":
+			other := r.running(j.ns.Container)
+			if other == nil || other.pid == 0 {
+				return nil, backend.Errorf(backend.Conflict, "cannot join %s namespace of a non running container: %s", j.kind, j.ns.Container)
+			}
+			f, err := os.Open(fmt.Sprintf("/proc/%d/ns/%s", other.pid, j.kind))
+			if err != nil {
+				return nil, backend.Errorf(backend.Conflict, "cannot join %s namespace of container %s: %v", j.kind, j.ns.Container, err)
+			}
+			defer f.Close()
+			joinNS[i] = f
+			flags &^= j.flag
+		default:
+			return nil, backend.Errorf(backend.InvalidParameter, "%s namespace mode %q is not supported", j.kind, j.ns.Mode)
+		}
+	}
 
 	// The container's standard streams.
 	var stdin, stdout, stderr *os.File
@@ -358,6 +386,12 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 	if netns != nil {
 		env = append(env, "_TWINBOX_NETNS_FD="+strconv.Itoa(3+len(extra)))
 		extra = append(extra, netns)
+	}
+	for i, name := range []string{"_TWINBOX_PIDNS_FD", "_TWINBOX_IPCNS_FD"} {
+		if joinNS[i] != nil {
+			env = append(env, name+"="+strconv.Itoa(3+len(extra)))
+			extra = append(extra, joinNS[i])
+		}
 	}
 	env = append(env, "_TWINBOX_HOLDSOCK="+strconv.Itoa(3+len(extra)))
 	extra = append(extra, childHold)
