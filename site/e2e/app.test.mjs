@@ -104,6 +104,7 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   await waitScreen(/# $/);
   figures.firstPromptMs = Date.now() - t0;
   Object.assign(figures, await page.evaluate(() => ({
+    compileStartMs: Number(document.body.dataset.compileStartMs), readyMs: Number(document.body.dataset.readyMs),
     compileMs: Number(document.body.dataset.compileMs), instantiateMs: Number(document.body.dataset.loadMs),
     machineBootMs: Number(document.body.dataset.bootMs),
   })));

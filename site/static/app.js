@@ -39,39 +39,15 @@ let lastOutput = 0;
 let dirty = false;
 let saves = 0;
 
-// The simulator is compiled once, here, and each worker (a restart after a
-// stuck ^C, a reset) instantiates the same module.
-let compiled = null;
-const compileStart = performance.now();
-function compile() {
-  if (!compiled) {
-    // A .gz address is the wasm gzipped, served as is (Workers static
-    // assets): decompressed here, as it streams in.
-    const url = el.dataset.wasm;
-    const wasm = !url.endsWith(".gz") ? fetch(url) : fetch(url).then((r) => {
-      if (!r.ok) throw new Error(url + ": " + r.status);
-      return new Response(r.body.pipeThrough(new DecompressionStream("gzip")), { headers: { "Content-Type": "application/wasm" } });
-    });
-    compiled = WebAssembly.compileStreaming(wasm).then((mod) => {
-      document.body.dataset.compileMs = String(Math.round(performance.now() - compileStart));
-      return mod;
-    });
-  }
-  return compiled;
-}
-compile();
-
-// fresh is the state of a new Docker host (busybox loaded), made at build
-// time: booting from it is quicker than loading the image.
-let freshState = null;
-function fresh() {
-  if (!freshState) {
-    freshState = !el.dataset.fresh ? Promise.resolve(null) :
-      fetch(el.dataset.fresh).then((r) => r.ok ? r.text() : null).catch(() => null);
-  }
-  return freshState;
-}
-fresh();
+// The simulator is compiled once (boot.js started it), and each worker (a
+// restart after a stuck ^C, a reset) instantiates the same module. A new
+// host boots from fresh, the state of one made at build time: quicker
+// than loading the base image.
+const booting = window.twinboxBoot;
+const compile = () => booting.compiled;
+const fresh = () => booting.fresh;
+document.body.dataset.compileStartMs = String(Math.round(booting.compileStartMs));
+booting.compiled.then(() => { document.body.dataset.compileMs = String(Math.round(booting.compileMs)); }, () => {});
 
 async function start(saved) {
   ready = false;
@@ -90,7 +66,7 @@ async function start(saved) {
     case "booted":
       ready = true;
       document.body.dataset.ready = "1";
-      document.body.dataset.readyMs = String(Math.round(performance.now() - t0));
+      document.body.dataset.readyMs = String(Math.round(performance.now()));
       document.body.dataset.loadMs = String(Math.round(m.loadMs));
       document.body.dataset.bootMs = String(Math.round(m.bootMs));
       status(m.how === "restored" && !isFresh ? "restored from this browser" : "fresh Docker host");
@@ -118,7 +94,6 @@ async function start(saved) {
     module = await compile();
   } catch (e) {
     status("the simulator could not load: " + e);
-    compiled = null;
     return;
   }
   worker.postMessage({
