@@ -117,7 +117,7 @@ func (e *Engine) buildSpec(c *Container, netSpec backend.NetworkSpec) *backend.S
 			User: c.Config.User,
 			Tty:  c.Config.Tty,
 		},
-		Hostname:   c.Config.Hostname,
+		Hostname:   utsHostname(c, e.desc.Name),
 		Domainname: c.Config.Domainname,
 		Network:    netSpec,
 		Resources: backend.Resources{
@@ -151,4 +151,14 @@ func (e *Engine) buildSpec(c *Container, netSpec backend.NetworkSpec) *backend.S
 		})
 	}
 	return spec
+}
+
+// utsHostname is the name the container's processes see: with --uts host
+// the machine's, as it shares the machine's UTS namespace on dockerd
+// (whose inspect and HOSTNAME still show the container's own).
+func utsHostname(c *Container, machine string) string {
+	if c.HostConfig.UTSMode.IsHost() {
+		return machine
+	}
+	return c.Config.Hostname
 }

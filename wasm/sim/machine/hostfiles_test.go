@@ -59,3 +59,14 @@ func runHostSteps(t *testing.T, m *Machine, steps []hostStep) {
 		}
 	}
 }
+
+// TestUTSHost: with --uts host a container's processes see the machine's
+// name; inspect keeps the container's own, as dockerd.
+func TestUTSHost(t *testing.T) {
+	m := newMachine(t)
+	runHostSteps(t, m, []hostStep{
+		{"docker run --rm --uts host busybox hostname", "twinbox\n", 0},
+		{"docker run --name uu --uts host busybox true && docker inspect -f '{{.Config.Hostname}}' uu | wc -c", "13\n", 0},
+		{"docker run --rm -h named busybox hostname", "named\n", 0},
+	})
+}
