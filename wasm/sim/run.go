@@ -263,10 +263,13 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, join joined) (*sa
 		// /proc/PID/ns/net: the SandboxKey inspect shows.
 		sb.netnsFile = netnsDir + "/" + c.id[:12]
 		vfs.WriteFile(b.host, sb.netnsFile, nil, 0o444)
+		b.k.BindNamespace(b.host, sb.netnsFile, netNS)
 		if spec.Network.Mode != "none" {
 			for _, ep := range spec.Network.Endpoints {
 				if err := b.net.Attach(sb.stack, netEndpoint(ep)); err != nil {
 					b.net.Destroy(sb.stack)
+					b.k.UnbindNamespace(b.host, sb.netnsFile)
+					b.host.Remove(sb.netnsFile)
 					return nil, backend.Errorf(backend.InvalidParameter, "attach %s to %s: %v", ep.IfName, ep.Bridge, err)
 				}
 				sb.endpoints[ep.NetworkID] = ep
@@ -304,6 +307,7 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, join joined) (*sa
 		k.Release(sb.ns)
 		if sb.stack != nil {
 			b.net.Destroy(sb.stack)
+			b.k.UnbindNamespace(b.host, sb.netnsFile)
 			b.host.Remove(sb.netnsFile)
 		}
 		return nil, err
@@ -328,6 +332,7 @@ func (b *Backend) teardown(c *container, sb *sandbox) {
 	}
 	if sb.stack != nil {
 		b.net.Destroy(sb.stack)
+		b.k.UnbindNamespace(b.host, sb.netnsFile)
 		b.host.Remove(sb.netnsFile)
 	}
 	b.mu.Lock()

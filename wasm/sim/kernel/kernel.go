@@ -79,6 +79,7 @@ type Kernel struct {
 	init   *Process
 	inodes inodes
 	rootCG *Cgroup
+	nsfs   map[nsfsKey]Namespace // files that keep a namespace (see BindNamespace)
 }
 
 // New boots a kernel: the root namespaces and the machine's init, PID 1,

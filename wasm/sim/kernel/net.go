@@ -14,7 +14,10 @@ var (
 // Network returns the network stack of the process's network namespace,
 // nil when its owner gave it none.
 func (p *Process) Network() *netsim.Stack {
-	s, _ := p.ns.Net.Stack.(*netsim.Stack)
+	p.k.mu.Lock()
+	n := p.ns.Net
+	p.k.mu.Unlock()
+	s, _ := n.Stack.(*netsim.Stack)
 	return s
 }
 

@@ -462,7 +462,11 @@ func (p *Process) Exe() string {
 }
 
 // Namespaces returns the process's namespaces.
-func (p *Process) Namespaces() Namespaces { return p.ns }
+func (p *Process) Namespaces() Namespaces {
+	p.k.mu.Lock()
+	defer p.k.mu.Unlock()
+	return p.ns
+}
 
 // Cgroup returns the process's cgroup.
 func (p *Process) Cgroup() *Cgroup { return p.cg }

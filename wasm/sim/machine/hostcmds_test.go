@@ -98,3 +98,73 @@ func bridgeOf(t *testing.T, m *Machine, network string) string {
 	}
 	return "br-" + out[:12]
 }
+
+// TestIPNetns: the host's ip lists Docker's network namespaces once
+// /var/run/netns is linked to Docker's folder, with the ids the host's
+// namespace has for them, and runs commands in them. The texts are
+// iproute2 6.1's (see testdata/ip-netns.txt).
+func TestIPNetns(t *testing.T) {
+	m := newMachine(t)
+	key := func(name string) string {
+		out, code := docker(t, m, "inspect", "-f", "{{.NetworkSettings.SandboxKey}}", name)
+		if code != 0 {
+			t.Fatal(out)
+		}
+		return strings.TrimPrefix(strings.TrimSpace(out), "/var/run/docker/netns/")
+	}
+	for _, args := range [][]string{
+		{"run", "-d", "--name", "c1", "busybox", "sleep", "300"},
+		{"run", "-d", "--name", "c2", "--net", "none", "busybox", "sleep", "300"},
+		{"run", "-d", "--name", "c3", "busybox", "sleep", "300"},
+	} {
+		if out, code := docker(t, m, args...); code != 0 {
+			t.Fatalf("docker %v: %s", args, out)
+		}
+	}
+	c1, c2, c3 := key("c1"), key("c2"), key("c3")
+	addr, _ := docker(t, m, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", "c3")
+	steps := []struct {
+		script, want string
+		code         int
+	}{
+		{"ls -ld /var/run | cut -c1-10,57-; ip netns; ip netns list", "lrwxrwxrwx /var/run -> /run\n", 0},
+		{"ln -s /var/run/docker/netns /var/run/netns && ip netns",
+			c3 + " (id: 1)\n" + c2 + "\n" + c1 + " (id: 0)\n", 0},
+		{"ip netns exec " + c3 + " ip -4 -o addr show eth0 | cut -d' ' -f2-8",
+			"eth0    inet " + strings.TrimSpace(addr) + "/16 brd\n", 0},
+		{"ip netns exec " + c2 + " ip -o link | cut -d: -f2", " lo\n", 0},
+		{"ip netns exec " + c3 + " sh -c 'ip netns identify; exit 3'", c3 + "\n", 3},
+		{"ip netns identify", "\n", 0},
+		{"ip netns exec nosuch true", "Cannot open network namespace \"nosuch\": No such file or directory\n", 255},
+		{"ip netns exec", "No netns name specified\n", 1},
+		{"ip netns exec " + c1, "No command specified\n", 1},
+		{"ip netns exec a/b true", "Invalid netns name \"a/b\"\n", 255},
+		{"ip netns exec " + c1 + " nosuchcmd", "exec of \"nosuchcmd\" failed: No such file or directory\n", 1},
+		{"ip netns foo", "Command \"foo\" is unknown, try \"ip netns help\".\n", 255},
+		{"ip netns help 2>&1 >/dev/null | head -1", "Usage:\tip netns list\n", 0},
+		{"touch /run/docker/netns/plain; ip netns exec plain true", "setting the network namespace \"plain\" failed: Invalid argument\n", 255},
+		{"ip netns 2>/dev/null; rm /run/docker/netns/plain", "plain\n" + c3 + " (id: 1)\n" + c2 + "\n" + c1 + " (id: 0)\n", 0},
+		{"ip -o link show lo", "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n", 0},
+	}
+	for _, s := range steps {
+		if got, code := host(t, m, s.script); got != s.want || code != s.code {
+			t.Errorf("%s: got %q exit %d, want %q exit %d", s.script, got, code, s.want, s.code)
+		}
+	}
+	inside, _ := docker(t, m, "exec", "c3", "readlink", "/proc/self/ns/net")
+	if got, _ := host(t, m, "ip netns exec "+c3+" readlink /proc/self/ns/net; readlink /proc/self/ns/net"); got != inside+"net:[4026531833]\n" {
+		t.Errorf("/proc/self/ns/net in c3's namespace, then on the host: got %q, want %q and the host's", got, inside)
+	}
+	docker(t, m, "rm", "-f", "c1")
+	if out, code := docker(t, m, "run", "-d", "--name", "c4", "busybox", "sleep", "300"); code != 0 {
+		t.Fatal(out)
+	}
+	want := key("c4") + " (id: 0)\n" + c3 + " (id: 1)\n" + c2 + "\n"
+	if got, _ := host(t, m, "ip netns"); got != want {
+		t.Errorf("ip netns after c1 went and c4 came: got %q, want %q (c1's id is free again)", got, want)
+	}
+	// A container's ip is busybox's, which has no netns.
+	if got, code := docker(t, m, "run", "--rm", "busybox", "sh", "-c", "ip netns 2>&1 | head -1"); code != 0 || !strings.HasPrefix(got, "BusyBox v1.35.0") {
+		t.Errorf("ip netns in a container: got %q exit %d, want busybox's usage", got, code)
+	}
+}

@@ -66,13 +66,14 @@ type Machine struct {
 
 // BackendOptions returns the simulator options a Machine runs with, for
 // restoring a saved simulator with sim.Load: the registry must be the one
-// the machine registers `docker` in. The host's own programs (docker, and
-// bridge-utils' brctl) are binaries of their own, which containers do not
-// have.
+// the machine registers `docker` in. The host's own programs (docker,
+// bridge-utils' brctl, and ip with iproute2's netns) are binaries of their
+// own, which containers do not have.
 func BackendOptions(reg *busybox.Registry, clock kernel.Clock, hostname string) sim.Options {
 	cmds := sim.Commands("busybox", applets.BusyboxApplets())
 	cmds["docker"] = "docker"
 	cmds["brctl"] = "brctl"
+	cmds["ip"] = "ip"
 	return sim.Options{Registry: reg, HostCommands: cmds, Clock: clock, Hostname: hostname}
 }
 
@@ -106,6 +107,7 @@ func New(ctx context.Context, opts Options) (*Machine, error) {
 	go m.server.Serve(m.listener)
 	m.Registry.RegisterBinary("docker", m.dockerProgram)
 	m.Registry.RegisterBinary("brctl", applets.Brctl)
+	m.Registry.RegisterBinary("ip", applets.IPRoute2)
 	return m, nil
 }
 

@@ -52,6 +52,9 @@ type Net struct {
 	ports     map[portKey]netip.AddrPort
 	seq       int // veth names
 	ephemeral int // the last ephemeral port handed out, from 32768
+	// nsids are the ids the host's namespace has for other namespaces
+	// (`ip netns` shows them as "(id: N)").
+	nsids map[*Stack]int
 }
 
 // Stack is one network namespace's network stack.
@@ -142,7 +145,7 @@ var (
 // New returns a network with the host's stack: lo (1) and eth0 (2), with a
 // default route through the NAT gateway.
 func New() *Net {
-	n := &Net{bridges: map[string]*Bridge{}, stacks: map[*Stack]struct{}{}, ports: map[portKey]netip.AddrPort{}}
+	n := &Net{bridges: map[string]*Bridge{}, stacks: map[*Stack]struct{}{}, ports: map[portKey]netip.AddrPort{}, nsids: map[*Stack]int{}}
 	n.host = n.newStackLocked()
 	eth := &Link{Name: "eth0", Kind: KindEther, MAC: HostMAC, MTU: 1500, Up: true, Addrs: []netip.Prefix{HostAddr}}
 	n.host.add(eth)
@@ -371,7 +374,44 @@ func (n *Net) Attach(s *Stack, ep Endpoint) error {
 		s.routes = append(s.routes, Route{Via: ep.Gateway, Dev: inner})
 	}
 	br.ports = append(br.ports, outer)
+	n.assignNSIDLocked(s)
 	return nil
+}
+
+// assignNSIDLocked gives s an id in the host's namespace unless it has one:
+// Linux allocates the lowest free id (peernet2id_alloc) when it reports a
+// veth whose peer is in another namespace, as on making the pair.
+func (n *Net) assignNSIDLocked(s *Stack) {
+	if s == n.host {
+		return
+	}
+	if _, ok := n.nsids[s]; ok {
+		return
+	}
+	used := map[int]bool{}
+	for _, id := range n.nsids {
+		used[id] = true
+	}
+	id := 0
+	for used[id] {
+		id++
+	}
+	n.nsids[s] = id
+}
+
+// PeerID returns the id s's namespace has for peer's (a netns id, as `ip
+// netns list` shows it): the host's namespace gets one for a namespace
+// when a veth pair first links the two, the lowest free, and forgets it
+// when peer is destroyed. ok is false when s has no id for peer; the
+// simulation keeps only the host's ids.
+func (s *Stack) PeerID(peer *Stack) (id int, ok bool) {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if s != s.n.host {
+		return 0, false
+	}
+	id, ok = s.n.nsids[peer]
+	return id, ok
 }
 
 func (s *Stack) hasDefaultLocked() bool {
@@ -428,6 +468,7 @@ func (n *Net) Destroy(s *Stack) {
 		ls = append(ls, l)
 	}
 	delete(n.stacks, s)
+	delete(n.nsids, s)
 	n.mu.Unlock()
 	for _, l := range ls {
 		l.Close()

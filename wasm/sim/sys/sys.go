@@ -219,6 +219,20 @@ type Networker interface {
 	Network() *netsim.Stack
 }
 
+// NetNamespacer is implemented by a Proc that can enter the network
+// namespace a file stands for (a bind mount of /proc/PID/ns/net, such as
+// Docker's /run/docker/netns/ID), as `ip netns` does.
+type NetNamespacer interface {
+	// NetNamespaceAt returns the stack of the network namespace the file
+	// at path stands for (nil when the namespace has no stack). Errors:
+	// the lookup's (ENOENT, ...); EINVAL for a file that stands for none.
+	NetNamespaceAt(path string) (*netsim.Stack, error)
+	// SetNetNamespace moves the process into that namespace (setns(2)):
+	// Network returns its stack afterwards, and children start in it.
+	// Errors: as NetNamespaceAt; EPERM unless root with CAP_SYS_ADMIN.
+	SetNetNamespace(path string) error
+}
+
 // NetAdmin is implemented by a Proc that can tell whether it may change
 // its network namespace (CAP_NET_ADMIN as root): ip's changes need it,
 // and fail with EPERM ("RTNETLINK answers: Operation not permitted")
