@@ -359,8 +359,14 @@ func (b *Backend) installCommands() {
 	}
 	for _, bin := range sortedKeys(bins) {
 		p := "/usr/bin/" + bin
-		if _, err := t.Lstat(p); err == nil {
-			continue
+		if fi, err := t.Lstat(p); err == nil {
+			// Older builds linked a command that is now a binary of its
+			// own (the host's ip, iproute2's) to busybox: replace the link.
+			target, _ := t.Readlink(p)
+			if fi.Mode()&fs.ModeSymlink == 0 || bin == target || b.opts.HostCommands[bin] != bin || target != "busybox" {
+				continue
+			}
+			t.Remove(p)
 		}
 		if err := vfs.WriteFile(t, p, simulatedBinary(bin, hostBinarySize), 0o755); err == nil {
 			t.Chmod(p, 0o755)

@@ -1,9 +1,15 @@
 package machine
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/twinbox-dev/twinbox/wasm/sim"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets"
+	"github.com/twinbox-dev/twinbox/wasm/sim/applets/busybox"
 )
 
 // TestBrctlShow lists the host's bridges with the veths Docker plugged
@@ -166,5 +172,32 @@ func TestIPNetns(t *testing.T) {
 	// A container's ip is busybox's, which has no netns.
 	if got, code := docker(t, m, "run", "--rm", "busybox", "sh", "-c", "ip netns 2>&1 | head -1"); code != 0 || !strings.HasPrefix(got, "BusyBox v1.35.0") {
 		t.Errorf("ip netns in a container: got %q exit %d, want busybox's usage", got, code)
+	}
+}
+
+// TestHostProgramsAfterLoad: a machine saved by an older build, whose ip
+// was busybox's and which had no brctl, gets the host's own ip and brctl
+// when it is restored.
+func TestHostProgramsAfterLoad(t *testing.T) {
+	reg := busybox.NewRegistry()
+	old := BackendOptions(reg, nil, "")
+	old.HostCommands = sim.Commands("busybox", applets.BusyboxApplets())
+	old.HostCommands["docker"] = "docker"
+	var saved bytes.Buffer
+	if err := sim.New(old).Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	b, err := sim.Load(&saved, BackendOptions(reg, nil, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(context.Background(), Options{Backend: b, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	want := "-rwxr-xr-x /usr/bin/brctl\n-rwxr-xr-x /usr/bin/ip\nlrwxrwxrwx /usr/bin/ls -> busybox\nbridge name\ndocker0\n"
+	if got, code := host(t, m, "ls -l /usr/bin/ls /usr/bin/ip /usr/bin/brctl | cut -c1-10,57-; ip netns; brctl show | cut -f1"); got != want || code != 0 {
+		t.Errorf("got %q exit %d, want %q", got, code, want)
 	}
 }
