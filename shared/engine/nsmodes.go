@@ -29,7 +29,8 @@ func (e *Engine) namespaceModes(c *Container) (pid, ipc backend.NamespaceSpec, e
 		other.mu.Lock()
 		mode := other.HostConfig.IpcMode
 		other.mu.Unlock()
-		if !mode.IsShareable() && !mode.IsHost() && !mode.IsContainer() {
+		// "" is a container of an older daemon, whose default was shareable.
+		if !mode.IsShareable() && !mode.IsHost() && !mode.IsContainer() && !mode.IsEmpty() {
 			return pid, ipc, backend.Errorf(backend.Internal, "%s: non-shareable IPC (hint: use IpcMode:shareable for the donor container)", msg)
 		}
 		ipc = backend.NamespaceSpec{Mode: "container", Container: other.ID}
