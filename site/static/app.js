@@ -142,7 +142,7 @@ function watchInterrupt() {
 // After the screen has been quiet for a moment, keep the state and redraw
 // the panel.
 setInterval(async () => {
-  if (!ready || !dirty || performance.now() - lastOutput < 400) return;
+  if (!ready || !dirty || performance.now() - lastOutput < 150) return;
   dirty = false;
   try {
     const state = await call("save");
@@ -153,7 +153,7 @@ setInterval(async () => {
     status("not saved: " + e);
   }
   refreshPanel();
-}, 250);
+}, 100);
 
 document.getElementById("reset").addEventListener("click", () => {
   if (!confirm("Forget every image, container and file, and start a fresh Docker host?")) return;
