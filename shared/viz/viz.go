@@ -1,14 +1,16 @@
 // Package viz draws pictures of a Docker engine's state as SVG: an image's
 // layer stack, a container's filesystem (the image's read-only layers under
-// its read-write layer and that layer's diff), and the containers with their
-// states. The state is read through the Engine API, so the same pictures
+// its read-write layer and that layer's diff), the containers with their
+// states, the host's networks (bridges, veth pairs, addresses, published
+// ports) and the containers' namespaces with their processes. The state is read through the Engine API, so the same pictures
 // come from the simulator in the browser and from a real engine:
 //
 //	c := client.New(dial)
 //	stack, err := viz.FetchImage(ctx, c, "busybox")
 //	svg := viz.Layers(stack)
 //
-// Fetching (Fetch*) and drawing (Layers, Container, Containers) are apart:
+// Fetching (Fetch*) and drawing (Layers, Container, Containers, Network,
+// Processes) are apart:
 // the drawing functions are pure, so tests compare them with golden files.
 package viz
 
@@ -169,8 +171,9 @@ const (
 
 // svg builds a picture.
 type svg struct {
-	b bytes.Buffer
-	h int
+	b   bytes.Buffer
+	h   int
+	css string // rules a picture adds to style
 }
 
 func (s *svg) rect(x, y, w, h int, class string) {
@@ -185,11 +188,20 @@ func (s *svg) text(x, y int, class, anchor, t string) {
 	fmt.Fprintf(&s.b, " x=\"%d\" y=\"%d\" text-anchor=%q>%s</text>\n", x, y, anchor, html.EscapeString(t))
 }
 
+// line draws a straight line; its stroke comes from class.
+func (s *svg) line(x1, y1, x2, y2 int, class string) {
+	fmt.Fprintf(&s.b, "<line class=%q x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", class, x1, y1, x2, y2)
+}
+
 func (s *svg) done(title string) []byte {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"viz\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">\n", width, s.h, width, s.h, html.EscapeString(title))
 	fmt.Fprintf(&out, "<title>%s</title>\n", html.EscapeString(title))
-	out.WriteString(style)
+	if s.css == "" {
+		out.WriteString(style)
+	} else {
+		out.WriteString(strings.TrimSuffix(style, "</style>\n") + s.css + "</style>\n")
+	}
 	out.Write(s.b.Bytes())
 	out.WriteString("</svg>\n")
 	return out.Bytes()

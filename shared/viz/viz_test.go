@@ -44,33 +44,55 @@ func TestGolden(t *testing.T) {
 			{Name: "new", State: "created"}, {Name: "a", State: "paused"}, {Name: "b", State: "paused"},
 			{Name: "c", State: "paused"}, {Name: "d", State: "paused"}, {Name: "e", State: "paused"},
 		})},
+		{"network-empty", Network(Networking{Bridges: []Bridge{{Name: "bridge", Driver: "bridge", Device: "docker0", Subnet: "172.17.0.0/16", Gateway: "172.17.0.1"}}})},
+		{"network-edges", Network(Networking{
+			Bridges: []Bridge{
+				{Name: "bridge", Driver: "bridge", Device: "docker0", Subnet: "172.17.0.0/16", Endpoints: []Endpoint{{Container: "db", Address: "172.17.0.2/16"}}},
+				{Name: "vlan", Driver: "macvlan", Subnet: "10.1.0.0/24", Gateway: "10.1.0.1"},
+			},
+			Containers: []NetContainer{
+				{Name: "a", Mode: "container", Joins: "db"},
+				{Name: "b", Mode: "container", Joins: "a"},
+				{Name: "db", Mode: "bridge", Ports: []Published{{Port: "53/udp", Host: []string{"127.0.0.1:5353"}}, {Port: "5432/tcp", Host: []string{"0.0.0.0:32768", "[::]:32768"}}}},
+				{Name: "hw", Mode: "host"},
+				{Name: "lonely", Mode: "bridge"},
+				{Name: "orphan", Mode: "container", Joins: "gone"},
+				{Name: "rider", Mode: "container", Joins: "hw"},
+			},
+			Stopped: []string{"gone", "x"},
+		})},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// Well-formed XML, so a browser and an <img> draw it.
-			d := xml.NewDecoder(strings.NewReader(string(tt.svg)))
-			for {
-				if _, err := d.Token(); err != nil {
-					if err.Error() != "EOF" {
-						t.Fatalf("not well-formed: %v", err)
-					}
-					break
-				}
+		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, tt.svg) })
+	}
+}
+
+// golden checks that svg is well-formed and the same as testdata/NAME.svg
+// (-update rewrites it).
+func golden(t *testing.T, name string, svg []byte) {
+	t.Helper()
+	// Well-formed XML, so a browser and an <img> draw it.
+	d := xml.NewDecoder(strings.NewReader(string(svg)))
+	for {
+		if _, err := d.Token(); err != nil {
+			if err.Error() != "EOF" {
+				t.Fatalf("not well-formed: %v", err)
 			}
-			file := filepath.Join("testdata", tt.name+".svg")
-			if *update {
-				if err := os.WriteFile(file, tt.svg, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(want) != string(tt.svg) {
-				t.Errorf("got\n%s\nwant (%s, -update rewrites it)\n%s", tt.svg, file, want)
-			}
-		})
+			break
+		}
+	}
+	file := filepath.Join("testdata", name+".svg")
+	if *update {
+		if err := os.WriteFile(file, svg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != string(svg) {
+		t.Errorf("got\n%s\nwant (%s, -update rewrites it)\n%s", svg, file, want)
 	}
 }
 
