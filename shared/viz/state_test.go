@@ -143,3 +143,79 @@ func TestNetworkDrawn(t *testing.T) {
 		t.Errorf("an interface name the API does not give:\n%s", got)
 	}
 }
+
+// procLines start containers with namespaces of their own, the host's and
+// another container's, and one with children.
+var procLines = []string{
+	"docker run -d --name web --ipc shareable busybox httpd -f -p 80",
+	"docker run -d --name side --pid container:web --ipc container:web --net container:web busybox sleep 1000",
+	"docker run -d --name hw --pid host --net host --uts host busybox sleep 1000",
+	"docker run -d --name kids busybox sh -c 'sleep 1000 & sleep 1001 & wait'",
+	"docker create --name idle busybox",
+}
+
+func TestFetchProcesses(t *testing.T) {
+	c := simState(t, procLines...)
+	m, err := FetchProcesses(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]NSContainer{}
+	var order []string
+	for _, nc := range m.Containers {
+		by[nc.Name] = nc
+		order = append(order, nc.Name)
+	}
+	if strings.Join(order, " ") != "hw kids side web" {
+		t.Fatalf("containers %v, want the running ones by name", order)
+	}
+	for name, want := range map[string][4]string{
+		"web":  {"", "", "", ""},
+		"side": {"web", "web", "", "web"},
+		"hw":   {"host", "host", "host", ""},
+		"kids": {"", "", "", ""},
+	} {
+		nc := by[name]
+		if got := [4]string{nc.PID, nc.Net, nc.UTS, nc.IPC}; got != want {
+			t.Errorf("%s: pid, net, uts, ipc %q, want %q", name, got, want)
+		}
+	}
+	web := by["web"]
+	if web.Pid == 0 || len(web.Procs) != 1 || web.Procs[0].PID != web.Pid || web.Procs[0].NSPID != 1 || web.Procs[0].Cmd != "httpd -f -p 80" {
+		t.Errorf("web: %+v", web)
+	}
+	// Joining web's PID namespace, side's first process is not PID 1 there.
+	if side := by["side"]; len(side.Procs) != 1 || side.Procs[0].NSPID != 0 {
+		t.Errorf("side: %+v", side)
+	}
+	// In the host's PID namespace a PID inside is the host PID.
+	if hw := by["hw"]; len(hw.Procs) != 1 || hw.Procs[0].NSPID != hw.Procs[0].PID {
+		t.Errorf("hw: %+v", hw)
+	}
+	kids := by["kids"]
+	if len(kids.Procs) != 3 || kids.Procs[0].NSPID != 1 || kids.Procs[1].NSPID != 0 || kids.Procs[1].PPID != kids.Procs[0].PID {
+		t.Errorf("kids: %+v", kids)
+	}
+}
+
+func TestProcessesDrawn(t *testing.T) {
+	c := simState(t, procLines...)
+	m, err := FetchProcesses(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := Processes(m)
+	golden(t, "processes-sim", svg)
+	got := string(svg)
+	for _, want := range []string{
+		"4 running containers", "pid: its own", "pid: web&#39;s", "net: the host&#39;s", "uts: the host&#39;s", "ipc: web&#39;s",
+		"httpd -f -p 80", `x="206" y="252" text-anchor="start">sleep 1000<`, "host PID", "PID inside", "first process host PID",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "idle") {
+		t.Errorf("a container not running is drawn:\n%s", got)
+	}
+}

@@ -61,6 +61,13 @@ func TestGolden(t *testing.T) {
 			},
 			Stopped: []string{"gone", "x"},
 		})},
+		{"processes-none", Processes(ProcessTable{})},
+		{"processes-edges", Processes(ProcessTable{Containers: []NSContainer{
+			{Name: "busy", State: "running", Pid: 100, Procs: manyProcs(100, 15)},
+			{Name: "frozen", State: "paused", Pid: 200, IPC: "a-container-with-a-long-name", Procs: []Process{{PID: 200, PPID: 1, NSPID: 1, Cmd: "sleep 1000"}}},
+			{Name: "gone", State: "running", Err: "Container gone is not running"},
+			{Name: "quiet", State: "running"},
+		}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, tt.svg) })
@@ -125,4 +132,13 @@ func TestWhatIsDrawn(t *testing.T) {
 	if strings.Contains(cs, "<b>") || !strings.Contains(cs, "&lt;b&gt;") || !strings.Contains(cs, `class="s-running"`) {
 		t.Errorf("containers: names not escaped or state not drawn:\n%s", cs)
 	}
+}
+
+// manyProcs is a first process (PID 1 inside) and n-1 children.
+func manyProcs(pid, n int) []Process {
+	ps := []Process{{PID: pid, PPID: 1, NSPID: 1, Cmd: "sh -c <many>"}}
+	for i := 1; i < n; i++ {
+		ps = append(ps, Process{PID: pid + i, PPID: pid, Cmd: "sleep 1000"})
+	}
+	return ps
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("viz", "Draw the engine's state as SVG: viz layers IMAGE | container NAME | containers | lifecycle | network", vizMain)
+	register("viz", "Draw the engine's state as SVG: viz layers IMAGE | container NAME | containers | lifecycle | network | processes", vizMain)
 }
 
 // vizMain draws the same pictures as the web app's panels, from the engine
@@ -21,13 +21,13 @@ func init() {
 func vizMain(args []string) int {
 	fs := flag.NewFlagSet("twinbox viz", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "Usage:  twinbox viz [-sim] layers IMAGE | container NAME | containers | lifecycle | network  > out.svg")
+		fmt.Fprintln(os.Stderr, "Usage:  twinbox viz [-sim] layers IMAGE | container NAME | containers | lifecycle | network | processes  > out.svg")
 	}
 	sim := fs.Bool("sim", false, "draw from a fresh simulated Docker host (busybox loaded) instead of the engine")
 	if err := fs.Parse(args); err != nil {
 		return 125
 	}
-	want := map[string]int{"layers": 2, "container": 2, "containers": 1, "lifecycle": 1, "network": 1}
+	want := map[string]int{"layers": 2, "container": 2, "containers": 1, "lifecycle": 1, "network": 1, "processes": 1}
 	if fs.NArg() == 0 || want[fs.Arg(0)] != fs.NArg() {
 		fs.Usage()
 		return 125
@@ -82,6 +82,11 @@ func vizMain(args []string) int {
 		var n viz.Networking
 		if n, err = viz.FetchNetwork(ctx, c); err == nil {
 			svg = viz.Network(n)
+		}
+	case "processes":
+		var t viz.ProcessTable
+		if t, err = viz.FetchProcesses(ctx, c); err == nil {
+			svg = viz.Processes(t)
 		}
 	}
 	if err != nil {
