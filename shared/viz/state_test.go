@@ -150,12 +150,32 @@ var procLines = []string{
 	"docker run -d --name web --ipc shareable busybox httpd -f -p 80",
 	"docker run -d --name side --pid container:web --ipc container:web --net container:web busybox sleep 1000",
 	"docker run -d --name hw --pid host --net host --uts host busybox sleep 1000",
-	"docker run -d --name kids busybox sh -c 'sleep 1000 & sleep 1001 & wait'",
 	"docker create --name idle busybox",
+	// Last, so no host process takes a PID between its children's.
+	"docker run -d --name kids busybox sh -c 'sleep 1000 & sleep 1001 & wait'",
+}
+
+// procState is the simulator's state after procLines, once kids' sh has
+// started its two children (docker run -d returns before).
+func procState(t *testing.T) *client.Client {
+	c := simState(t, procLines...)
+	for i := 0; ; i++ {
+		top, err := c.ContainerTop(context.Background(), "kids", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(top.Processes) >= 3 {
+			return c
+		}
+		if i == 100 {
+			t.Fatalf("kids: %v", top.Processes)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestFetchProcesses(t *testing.T) {
-	c := simState(t, procLines...)
+	c := procState(t)
 	m, err := FetchProcesses(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +219,7 @@ func TestFetchProcesses(t *testing.T) {
 }
 
 func TestProcessesDrawn(t *testing.T) {
-	c := simState(t, procLines...)
+	c := procState(t)
 	m, err := FetchProcesses(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
