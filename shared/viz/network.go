@@ -359,13 +359,13 @@ func Network(m Networking) []byte {
 				py := wireY + lineH
 				for _, p := range c.Ports {
 					to := " → " + c.Name + ":" + p.Port
-					if l := strings.Join(p.Host, ", ") + to; len([]rune(l)) <= 38 {
+					if l := strings.Join(p.Host, ", ") + to; len([]rune(l)) <= 36 {
 						in.text(busX+10, py, "port", "start", l)
 						py += lineH
 						continue
 					}
 					for _, h := range p.Host { // as docker port lists them
-						in.text(busX+10, py, "port", "start", clip(h+to, 38))
+						in.text(busX+10, py, "port", "start", clip(h+to, 36))
 						py += lineH
 					}
 				}
