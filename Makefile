@@ -50,7 +50,7 @@ e2e: site
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 		else echo "make: the browser tests need chromium (apt-get install chromium as root)"; exit 1; fi; }
 	@[ site/node_modules/.package-lock.json -nt site/package-lock.json ] || (cd site && npm ci --no-audit --no-fund)
-	cd site && node --test e2e/
+	cd site && node --test --test-timeout=300000 e2e/
 
 vet:
 	$(GO) vet ./...
