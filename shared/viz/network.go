@@ -294,7 +294,11 @@ func Network(m Networking) []byte {
 	// sharers draws the lines of shared(name) from y down.
 	sharers := func(x, y int, name string) {
 		for _, j := range shared(name, map[string]bool{name: true}) {
-			in.text(x, y, "dim", "start", clip("+ "+j.name+" (container:"+j.of+")", 30))
+			l := "+ " + j.name + " (container:" + j.of + ")"
+			if len([]rune(l)) > 26 {
+				l = clip("+ "+j.name, 16) + " (joined it)"
+			}
+			in.text(x, y, "dim", "start", l)
 			drawn[j.name] = true
 			y += lineH
 		}

@@ -52,6 +52,7 @@ func TestGolden(t *testing.T) {
 			},
 			Containers: []NetContainer{
 				{Name: "a", Mode: "container", Joins: "db"},
+				{Name: "a-sidecar-with-a-long-name", Mode: "container", Joins: "db"},
 				{Name: "b", Mode: "container", Joins: "a"},
 				{Name: "db", Mode: "bridge", Ports: []Published{{Port: "53/udp", Host: []string{"127.0.0.1:5353"}}, {Port: "5432/tcp", Host: []string{"0.0.0.0:32768", "[::]:32768"}}}},
 				{Name: "hw", Mode: "host"},
