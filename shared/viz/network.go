@@ -197,6 +197,14 @@ func containerNames(list []container.Summary) names {
 		if len(s.Names) > 0 {
 			name = strings.TrimPrefix(s.Names[0], "/")
 		}
+		for _, alias := range s.Names {
+			// A link adds "/other/alias"; the container's own name has no
+			// inner slash.
+			if a := strings.TrimPrefix(alias, "/"); !strings.Contains(a, "/") {
+				name = a
+				break
+			}
+		}
 		n[s.ID] = name
 	}
 	return n

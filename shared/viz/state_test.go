@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
+
 	"github.com/twinbox-dev/twinbox/shared/api/client"
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/wasm/sim/machine"
@@ -237,5 +239,19 @@ func TestProcessesDrawn(t *testing.T) {
 	}
 	if strings.Contains(got, "idle") {
 		t.Errorf("a container not running is drawn:\n%s", got)
+	}
+}
+
+// A container linked into another has that link among its names; the
+// pictures name it by its own.
+func TestContainerNames(t *testing.T) {
+	n := containerNames([]container.Summary{{ID: "aaaa1111", Names: []string{"/client/db", "/web"}}, {ID: "bbbb2222", Names: []string{"/client"}}, {ID: "cccc3333"}})
+	if n["aaaa1111"] != "web" || n["bbbb2222"] != "client" || n["cccc3333"] != "cccc3333" {
+		t.Errorf("names: %v", n)
+	}
+	for ref, want := range map[string]string{"web": "web", "aaaa1111": "web", "bbbb": "client", "gone": "gone"} {
+		if got := n.resolve(ref); got != want {
+			t.Errorf("resolve(%q) = %q, want %q", ref, got, want)
+		}
 	}
 }
