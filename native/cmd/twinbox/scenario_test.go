@@ -139,9 +139,20 @@ func (d *daemon) stop(t *testing.T) {
 	if d.cmd.Process == nil {
 		return
 	}
-	rm := exec.Command("bash", "-c", `ids=$(`+*stockCLI+` ps -aq); [ -z "$ids" ] || `+*stockCLI+` rm -f $ids`)
+	// Any docker CLI removes the containers: the stock one when a test
+	// found it, else twinbox's (a bare "ps -aq" would be procps's).
+	cli := *stockCLI
+	if cli == "" {
+		cli = findDocker28()
+	}
+	if cli == "" {
+		cli = binOnce["twinbox"]
+	}
+	rm := exec.Command("bash", "-c", `ids=$("$0" ps -aq) && { [ -z "$ids" ] || "$0" rm -f $ids; }`, cli)
 	rm.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock)
-	rm.Run()
+	if out, err := rm.CombinedOutput(); err != nil {
+		t.Errorf("removing the containers: %v\n%s", err, out)
+	}
 	if d.bridge != "" {
 		// With its containers gone, the daemon serves no port and no
 		// veth hangs on its bridge.
@@ -155,7 +166,12 @@ func (d *daemon) stop(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("%d interfaces left on %s 3 s after the last container went", len(ports), d.bridge)
+				var names []string
+				for _, p := range ports {
+					names = append(names, p.Name())
+				}
+				t.Errorf("%d interfaces left on %s 3 s after the last container went: %s", len(ports), d.bridge, strings.Join(names, " "))
+
 				break
 			}
 		}
