@@ -150,7 +150,7 @@ func (sh *shell) interact(ctx context.Context) int {
 		src := buf.String()
 		f, perr := parser().Parse(strings.NewReader(src), "")
 		if perr != nil {
-			if syntax.IsIncomplete(perr) {
+			if incomplete(perr) {
 				continue
 			}
 			buf.Reset()
@@ -307,4 +307,15 @@ func (sh *shell) userName() string {
 		}
 	}
 	return fmt.Sprint(uid)
+}
+
+// incomplete reports whether src ends inside a command that goes on in
+// the next line, so the shell asks for more (PS2). mvdan/sh marks an open
+// quoted here-document (<<'EOF') complete, unlike <<EOF: both go on.
+func incomplete(err error) bool {
+	var pe syntax.ParseError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Text, "unclosed here-document") {
+		return true
+	}
+	return syntax.IsIncomplete(err)
 }

@@ -311,3 +311,27 @@ func TestInteractiveExit(t *testing.T) {
 }
 
 var _ sys.Registry = NewRegistry()
+
+// TestInteractiveHeredoc: a here-document typed at the prompt, with the
+// delimiter quoted or not, continues on "> " lines until its end, as a
+// learner writes a Dockerfile.
+func TestInteractiveHeredoc(t *testing.T) {
+	s := newPTYSession(t)
+	s.waitFor("/ # ")
+	s.typeIn("cat > /tmp/f <<'EOF'\n")
+	s.waitFor("> ")
+	s.typeIn("FROM busybox $HOME\n")
+	s.waitFor("> ")
+	s.typeIn("EOF\n")
+	s.waitFor("/ # ")
+	s.typeIn("cat /tmp/f <<EOF\n")
+	s.waitFor("> ")
+	s.typeIn("EOF\n")
+	s.waitFor("FROM busybox $HOME\r\n/ # ")
+	s.typeIn("cat <<EOF\n")
+	s.waitFor("> ")
+	s.typeIn("home $HOME\n")
+	s.waitFor("> ")
+	s.typeIn("EOF\n")
+	s.waitFor("home /root\r\n/ # ")
+}
