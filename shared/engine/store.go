@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"slices"
 	"sync"
 
@@ -73,4 +74,27 @@ func (s *MemStore) bucket(name string) map[string][]byte {
 		s.docs[name] = b
 	}
 	return b
+}
+
+// MarshalJSON writes every document, bucket by bucket, so that a whole
+// store can be kept (the web app keeps it in the browser's storage).
+func (s *MemStore) MarshalJSON() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.docs == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(s.docs)
+}
+
+// UnmarshalJSON replaces the documents with what MarshalJSON wrote.
+func (s *MemStore) UnmarshalJSON(data []byte) error {
+	docs := map[string]map[string][]byte{}
+	if err := json.Unmarshal(data, &docs); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.docs = docs
+	return nil
 }

@@ -13,10 +13,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"sync"
 
-	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/engine"
 	"github.com/twinbox-dev/twinbox/wasm/sim"
 	"github.com/twinbox-dev/twinbox/wasm/sim/applets/busybox"
@@ -40,7 +37,7 @@ func Save(m *machine.Machine, st *Store) ([]byte, error) {
 	if err := m.Backend.Save(&simState); err != nil {
 		return nil, err
 	}
-	rec, err := st.save()
+	rec, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +56,7 @@ func Restore(doc []byte) (machine.Options, *Store, error) {
 		return machine.Options{}, nil, fmt.Errorf("saved state: format %d, want %d", d.Format, format)
 	}
 	st := NewStore()
-	if err := st.load(d.Records); err != nil {
+	if err := json.Unmarshal(d.Records, st); err != nil {
 		return machine.Options{}, nil, fmt.Errorf("saved state: records: %w", err)
 	}
 	reg := busybox.NewRegistry()
@@ -71,89 +68,8 @@ func Restore(doc []byte) (machine.Options, *Store, error) {
 }
 
 // Store is the engine's Store in the browser: documents in memory that
-// Save writes out whole.
-type Store struct {
-	mu   sync.Mutex
-	docs map[string]map[string][]byte // bucket → key → document
-}
-
-var _ engine.Store = (*Store)(nil)
+// Save writes out whole (as JSON).
+type Store = engine.MemStore
 
 // NewStore returns an empty Store.
-func NewStore() *Store { return &Store{docs: map[string]map[string][]byte{}} }
-
-// Get returns a document; NotFound when there is none.
-func (s *Store) Get(bucket, key string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.docs[bucket][key]
-	if !ok {
-		return nil, backend.Errorf(backend.NotFound, "store: %s/%s: not found", bucket, key)
-	}
-	return slices.Clone(d), nil
-}
-
-// Put stores a document.
-func (s *Store) Put(bucket, key string, data []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.bucket(bucket)[key] = slices.Clone(data)
-	return nil
-}
-
-// Append appends to a document, making it when there is none.
-func (s *Store) Append(bucket, key string, data []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.bucket(bucket)
-	b[key] = append(b[key], data...)
-	return nil
-}
-
-// Delete removes a document.
-func (s *Store) Delete(bucket, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.docs[bucket], key)
-	return nil
-}
-
-// Keys lists a bucket's keys, sorted.
-func (s *Store) Keys(bucket string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	keys := make([]string, 0, len(s.docs[bucket]))
-	for k := range s.docs[bucket] {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys, nil
-}
-
-func (s *Store) bucket(name string) map[string][]byte {
-	b := s.docs[name]
-	if b == nil {
-		b = map[string][]byte{}
-		s.docs[name] = b
-	}
-	return b
-}
-
-// save writes every document as JSON.
-func (s *Store) save() ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return json.Marshal(s.docs)
-}
-
-// load replaces the documents with what save wrote.
-func (s *Store) load(data []byte) error {
-	docs := map[string]map[string][]byte{}
-	if err := json.Unmarshal(data, &docs); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.docs = docs
-	s.mu.Unlock()
-	return nil
-}
+func NewStore() *Store { return &Store{} }
