@@ -148,7 +148,7 @@ func TestMountsAndDiff(t *testing.T) {
 	if _, err := f.b.CreateVolume(ctx, "etcvol"); err != nil {
 		t.Fatal(err)
 	}
-	s := spec("sh", "-c", "cat /etc/hostname /h/file; touch /h/new; echo in-volume > /data/f; touch /outside; ls /etcv")
+	s := spec("sh", "-c", "cat /etc/hostname /h/file; touch /h/new 2>&1; echo in-volume > /data/f; touch /outside; ls /etcv")
 	s.Mounts = []backend.Mount{
 		{Type: "bind", Source: host, Destination: "/h", ReadOnly: true},
 		{Type: "volume", Source: "v1", Destination: "/data"},
