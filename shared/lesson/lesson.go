@@ -129,7 +129,7 @@ type File struct {
 // Picture is a viz: image of the engine's state at a point of the lesson.
 type Picture struct {
 	Line   int
-	Kind   string     // "layers", "container", "lifecycle"
+	Kind   string     // "layers", "container", "lifecycle", "network", "processes"
 	Params url.Values // the address's query
 	Alt    string
 	After  int // the number of steps before it
@@ -141,6 +141,8 @@ var PictureKinds = map[string][]string{
 	"layers":    {"image"},
 	"container": {"name"},
 	"lifecycle": nil,
+	"network":   nil,
+	"processes": nil,
 }
 
 // ParsePicture parses a viz: address ("viz:layers?image=greet").

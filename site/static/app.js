@@ -173,7 +173,7 @@ for (const b of document.querySelectorAll(".tabs button")) {
     for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("on", o === b);
     panel = b.dataset.panel;
     argEl.placeholder = panel === "layers" ? "busybox" : panel === "container" ? "newest" : "";
-    argEl.hidden = panel === "containers";
+    argEl.hidden = panel !== "layers" && panel !== "container";
     refreshPanel();
   });
 }

@@ -150,8 +150,10 @@ func (s *session) Save() ([]byte, error) { return state.Save(s.m, s.store) }
 
 // Picture draws one of the engine's pictures (see shared/viz) as SVG:
 // "layers" of an image (arg: its reference), "container" (arg: its name
-// or ID; "" the newest), "containers", or "lifecycle" (the state machine
-// with the containers in each state).
+// or ID; "" the newest), "containers", "lifecycle" (the state machine
+// with the containers in each state), "network" (bridges, veth pairs,
+// addresses, published ports) or "processes" (each running container's
+// namespaces and processes).
 func (s *session) Picture(ctx context.Context, kind, arg string) ([]byte, error) {
 	switch kind {
 	case "layers":
@@ -185,8 +187,20 @@ func (s *session) Picture(ctx context.Context, kind, arg string) ([]byte, error)
 			return viz.Lifecycle(list), nil
 		}
 		return viz.Containers(list), nil
+	case "network":
+		n, err := viz.FetchNetwork(ctx, s.client)
+		if err != nil {
+			return nil, err
+		}
+		return viz.Network(n), nil
+	case "processes":
+		t, err := viz.FetchProcesses(ctx, s.client)
+		if err != nil {
+			return nil, err
+		}
+		return viz.Processes(t), nil
 	}
-	return nil, fmt.Errorf("picture %q: want layers, container, containers or lifecycle", kind)
+	return nil, fmt.Errorf("picture %q: want layers, container, containers, lifecycle, network or processes", kind)
 }
 
 // complete returns the candidates for the last word of line: a command

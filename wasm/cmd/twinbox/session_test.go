@@ -66,6 +66,11 @@ func TestSessionSaveRestore(t *testing.T) {
 	if !strings.Contains(string(svg), "D /bin/ls") || !strings.Contains(string(svg), "A /newfile") {
 		t.Errorf("the container's picture lacks its diff:\n%s", svg)
 	}
+	for kind, want := range map[string]string{"network": "docker0", "processes": "0 running containers"} {
+		if svg, err := s.Picture(ctx, kind, ""); err != nil || !strings.Contains(string(svg), want) {
+			t.Errorf("picture %s: %v, no %q in\n%s", kind, err, want, svg)
+		}
+	}
 	saved, err := s.Save()
 	if err != nil {
 		t.Fatal(err)
