@@ -132,6 +132,14 @@ test("a lesson beside the terminal: steps, commands, diff, reload", async () => 
   await page.press("#panel-arg", "Enter");
   await page.waitForFunction(() => (document.querySelector("#panel svg text.D") || {}).textContent === "D /bin/ls", null, { timeout: 10000 });
   await shot("2-diff");
+  // The network panel draws the host's bridge, the processes panel the
+  // running containers (none now); neither takes an argument.
+  await page.click(".tabs button[data-panel='network']");
+  await page.waitForFunction(() => (document.querySelector("#panel svg title") || {}).textContent === "Networks" && document.querySelector("#panel").textContent.includes("docker0"), null, { timeout: 10000 });
+  assert.ok(await page.isHidden("#panel-arg"), "the network panel shows the argument box");
+  await page.click(".tabs button[data-panel='processes']");
+  await page.waitForFunction(() => (document.querySelector("#panel svg title") || {}).textContent === "Processes and namespaces", null, { timeout: 10000 });
+  await shot("2-processes");
   await page.click(".xterm");
 
   // Commands in the browser, timed in the page from Enter to the prompt's
