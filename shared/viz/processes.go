@@ -150,13 +150,26 @@ func Processes(t ProcessTable) []byte {
 		y += 30
 	}
 	const chipW = (width - 2*margin - 20 - 3*gap) / 4
+	firstPid := map[string]int{}
 	for _, c := range t.Containers {
+		firstPid[c.Name] = c.Pid
+	}
+	for _, c := range t.Containers {
+		// In another container's PID namespace, PID 1 is that container's
+		// first process.
+		pid1 := ""
+		if p := firstPid[c.PID]; c.PID != "" && c.PID != "host" && p != 0 {
+			pid1 = fmt.Sprintf("PID 1 there: %s's first process, host PID %d", clip(c.PID, 16), p)
+		}
 		shown := c.Procs
 		if len(shown) > maxProcs {
 			shown = shown[:maxProcs]
 		}
 		rows := len(shown)
 		if len(c.Procs) > len(shown) || c.Err != "" || len(c.Procs) == 0 {
+			rows++
+		}
+		if pid1 != "" {
 			rows++
 		}
 		h := 88 + lineH*rows
@@ -204,6 +217,10 @@ func Processes(t ProcessTable) []byte {
 		case len(c.Procs) > len(shown):
 			ty += lineH
 			s.text(margin+180, ty, "dim", "start", fmt.Sprintf("… and %d more", len(c.Procs)-len(shown)))
+		}
+		if pid1 != "" {
+			ty += lineH
+			s.text(margin+10, ty, "dim", "start", pid1)
 		}
 		y += h + gap
 	}

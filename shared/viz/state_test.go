@@ -231,7 +231,7 @@ func TestProcessesDrawn(t *testing.T) {
 	got := string(svg)
 	for _, want := range []string{
 		"4 running containers", "pid: its own", "pid: web&#39;s", "net: the host&#39;s", "uts: the host&#39;s", "ipc: web&#39;s",
-		"httpd -f -p 80", `x="206" y="252" text-anchor="start">sleep 1000<`, "host PID", "PID inside", "first process host PID",
+		"httpd -f -p 80", `x="206" y="252" text-anchor="start">sleep 1000<`, "PID 1 there: web&#39;s first process, host PID 706", "host PID", "PID inside", "first process host PID",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in\n%s", want, got)
