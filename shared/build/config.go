@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/twinbox-dev/twinbox/shared/build/dockerfile"
+	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
 // defaultPath is the PATH a stage gets when its base image sets none.
@@ -45,93 +46,10 @@ func withCmdCommentString(c *container.Config, comment string) *container.Config
 // empty, and the host name is the container's short ID.
 func mergeCreated(cfg, img *container.Config, id string) {
 	if img != nil {
-		mergeConfig(cfg, img)
+		engine.MergeConfig(cfg, img)
 	}
 	if cfg.Hostname == "" && len(id) >= 12 {
 		cfg.Hostname = id[:12]
-	}
-}
-
-// mergeConfig is dockerd 20.10's daemon.merge.
-func mergeConfig(user, img *container.Config) {
-	if user.User == "" {
-		user.User = img.User
-	}
-	if len(user.ExposedPorts) == 0 {
-		user.ExposedPorts = img.ExposedPorts
-	} else if img.ExposedPorts != nil {
-		for p := range img.ExposedPorts {
-			if _, ok := user.ExposedPorts[p]; !ok {
-				user.ExposedPorts[p] = struct{}{}
-			}
-		}
-	}
-	if len(user.Env) == 0 {
-		user.Env = img.Env
-	} else {
-		for _, ie := range img.Env {
-			ik, _, _ := strings.Cut(ie, "=")
-			found := false
-			for _, ue := range user.Env {
-				if uk, _, _ := strings.Cut(ue, "="); uk == ik {
-					found = true
-					break
-				}
-			}
-			if !found {
-				user.Env = append(user.Env, ie)
-			}
-		}
-	}
-	if user.Labels == nil {
-		user.Labels = map[string]string{}
-	}
-	for k, v := range img.Labels {
-		if _, ok := user.Labels[k]; !ok {
-			user.Labels[k] = v
-		}
-	}
-	if len(user.Entrypoint) == 0 {
-		if len(user.Cmd) == 0 {
-			user.Cmd = img.Cmd
-		}
-		if user.Entrypoint == nil {
-			user.Entrypoint = img.Entrypoint
-		}
-	}
-	if img.Healthcheck != nil {
-		if user.Healthcheck == nil {
-			user.Healthcheck = img.Healthcheck
-		} else {
-			if len(user.Healthcheck.Test) == 0 {
-				user.Healthcheck.Test = img.Healthcheck.Test
-			}
-			if user.Healthcheck.Interval == 0 {
-				user.Healthcheck.Interval = img.Healthcheck.Interval
-			}
-			if user.Healthcheck.Timeout == 0 {
-				user.Healthcheck.Timeout = img.Healthcheck.Timeout
-			}
-			if user.Healthcheck.StartPeriod == 0 {
-				user.Healthcheck.StartPeriod = img.Healthcheck.StartPeriod
-			}
-			if user.Healthcheck.Retries == 0 {
-				user.Healthcheck.Retries = img.Healthcheck.Retries
-			}
-		}
-	}
-	if user.WorkingDir == "" {
-		user.WorkingDir = img.WorkingDir
-	}
-	if len(user.Volumes) == 0 {
-		user.Volumes = img.Volumes
-	} else {
-		for k, v := range img.Volumes {
-			user.Volumes[k] = v
-		}
-	}
-	if user.StopSignal == "" {
-		user.StopSignal = img.StopSignal
 	}
 }
 

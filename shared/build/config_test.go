@@ -7,6 +7,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+
+	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
 func TestHealthcheckText(t *testing.T) {
@@ -83,7 +85,7 @@ func TestMergeCreated(t *testing.T) {
 		t.Errorf("FROM scratch: got labels %v and host name %q, want nil and the short ID", scratch.Labels, scratch.Hostname)
 	}
 	envs := &container.Config{Env: []string{"A=1"}, Cmd: []string{"x"}}
-	mergeConfig(envs, &container.Config{Env: []string{"PATH=/bin", "A=0"}, WorkingDir: "/w", User: "u"})
+	engine.MergeConfig(envs, &container.Config{Env: []string{"PATH=/bin", "A=0"}, WorkingDir: "/w", User: "u"})
 	if strings.Join(envs.Env, ",") != "A=1,PATH=/bin" || envs.WorkingDir != "/w" || envs.User != "u" {
 		t.Errorf("merge: got env %v, dir %q, user %q", envs.Env, envs.WorkingDir, envs.User)
 	}

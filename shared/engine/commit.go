@@ -43,7 +43,7 @@ func (e *Engine) Commit(ctx context.Context, name string, opts CommitOptions) (s
 	if err != nil {
 		return "", err
 	}
-	mergeConfig(newConfig, c.Config)
+	MergeConfig(newConfig, c.Config)
 
 	var parent *image.Image
 	if c.Image != "" {

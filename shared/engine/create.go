@@ -71,7 +71,7 @@ func (e *Engine) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 		if img, err = e.images.lookup(cfg.Image); err != nil {
 			return container.CreateResponse{Warnings: warnings}, err
 		}
-		mergeConfig(&cfg, img.img.Config)
+		MergeConfig(&cfg, img.img.Config)
 	}
 	if len(cfg.Entrypoint) == 1 && cfg.Entrypoint[0] == "" {
 		cfg.Entrypoint = nil
@@ -188,8 +188,10 @@ func (e *Engine) ContainerCreate(ctx context.Context, opts CreateOptions) (conta
 	return container.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
-// mergeConfig fills the container's config from the image's, as dockerd.
-func mergeConfig(user, img *container.Config) {
+// MergeConfig fills what a container's config leaves empty from its
+// image's, as dockerd 20.10's daemon.merge (the builder records the
+// result as a step's container_config). A nil img changes nothing.
+func MergeConfig(user, img *container.Config) {
 	if img == nil {
 		return
 	}
@@ -198,7 +200,7 @@ func mergeConfig(user, img *container.Config) {
 	}
 	if len(user.ExposedPorts) == 0 {
 		user.ExposedPorts = img.ExposedPorts
-	} else {
+	} else if img.ExposedPorts != nil {
 		for p := range img.ExposedPorts {
 			if _, ok := user.ExposedPorts[p]; !ok {
 				user.ExposedPorts[p] = struct{}{}
@@ -209,10 +211,10 @@ func mergeConfig(user, img *container.Config) {
 		user.Env = img.Env
 	} else {
 		for _, ie := range img.Env {
-			k, _, _ := strings.Cut(ie, "=")
+			ik, _, _ := strings.Cut(ie, "=")
 			found := false
 			for _, ue := range user.Env {
-				if uk, _, _ := strings.Cut(ue, "="); uk == k {
+				if uk, _, _ := strings.Cut(ue, "="); uk == ik {
 					found = true
 					break
 				}
@@ -238,8 +240,26 @@ func mergeConfig(user, img *container.Config) {
 			user.Entrypoint = img.Entrypoint
 		}
 	}
-	if img.Healthcheck != nil && user.Healthcheck == nil {
-		user.Healthcheck = img.Healthcheck
+	if img.Healthcheck != nil {
+		if user.Healthcheck == nil {
+			user.Healthcheck = img.Healthcheck
+		} else {
+			if len(user.Healthcheck.Test) == 0 {
+				user.Healthcheck.Test = img.Healthcheck.Test
+			}
+			if user.Healthcheck.Interval == 0 {
+				user.Healthcheck.Interval = img.Healthcheck.Interval
+			}
+			if user.Healthcheck.Timeout == 0 {
+				user.Healthcheck.Timeout = img.Healthcheck.Timeout
+			}
+			if user.Healthcheck.StartPeriod == 0 {
+				user.Healthcheck.StartPeriod = img.Healthcheck.StartPeriod
+			}
+			if user.Healthcheck.Retries == 0 {
+				user.Healthcheck.Retries = img.Healthcheck.Retries
+			}
+		}
 	}
 	if user.WorkingDir == "" {
 		user.WorkingDir = img.WorkingDir
@@ -247,8 +267,8 @@ func mergeConfig(user, img *container.Config) {
 	if len(user.Volumes) == 0 {
 		user.Volumes = img.Volumes
 	} else {
-		for v := range img.Volumes {
-			user.Volumes[v] = struct{}{}
+		for k, v := range img.Volumes {
+			user.Volumes[k] = v
 		}
 	}
 	if user.StopSignal == "" {
