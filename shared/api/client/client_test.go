@@ -180,7 +180,7 @@ func TestErrors(t *testing.T) {
 		{"text", 500, "text/plain", "boom\n", "Error response from daemon: boom", backend.Internal},
 		{"json without message", 409, "application/json", `{}`, "Error response from daemon: API returned a 409 (Conflict) but provided no error-message", backend.Conflict},
 		{"empty", 404, "text/plain", "", "request returned 404 Not Found for API route and version http://api.moby.localhost/v1.41/containers/nosuch/json, check if the server supports the requested API version", backend.NotFound},
-		{"not implemented", 501, "application/json", `{"message":"engine: this endpoint is being written"}`, "Error response from daemon: engine: this endpoint is being written", backend.NotImplemented},
+		{"not implemented", 501, "application/json", `{"message":"engine: POST /containers/{name}/update is not implemented"}`, "Error response from daemon: engine: POST /containers/{name}/update is not implemented", backend.NotImplemented},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
