@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -22,11 +23,12 @@ type process struct {
 	stdin   io.WriteCloser // nil without stdin
 	pty     *os.File       // the terminal's master, nil without one
 
-	outputs sync.WaitGroup
-	mu      sync.Mutex
-	ended   bool
-	done    chan struct{}
-	status  backend.ExitStatus
+	outputs  sync.WaitGroup
+	mu       sync.Mutex
+	settleBy time.Time // before it, a signal first waits for the command to start (settle)
+	ended    bool
+	done     chan struct{}
+	status   backend.ExitStatus
 }
 
 var _ backend.Process = (*process)(nil)
@@ -155,6 +157,10 @@ func (p *process) Signal(sig backend.Signal) error {
 	defer p.mu.Unlock()
 	if p.ended {
 		return backend.Errorf(backend.Conflict, "process %d has ended", p.pid)
+	}
+	if !p.settleBy.IsZero() {
+		settle(p.pid, p.settleBy)
+		p.settleBy = time.Time{}
 	}
 	var err error
 	if p.pidfd >= 0 {

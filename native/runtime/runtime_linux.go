@@ -489,13 +489,13 @@ func (r *Runtime) start(ctx context.Context, c *container, l storage.Layout, spe
 		return nil, fmt.Errorf("runtime: container process: %w (%c)", err, kind)
 	}
 	unix.Close(syncFd)
-	settle(pid)
 
 	rs.Caps, rs.Endpoints = caps, c.endpoints
 	data, _ := json.Marshal(rs)
 	os.WriteFile(filepath.Join(l.Dir, "runtime.json"), data, 0o600)
 
 	p := newProcess(pid, stdio)
+	p.settleBy = time.Now().Add(settleTime)
 	c.proc = p
 	if master != nil {
 		p.pty = master
@@ -617,13 +617,18 @@ func (r *Runtime) Forget(id string) {
 	}
 }
 
-// settle waits, for at most 20 ms, until the command has started: until it
-// first blocks or ends. A docker stop or kill that comes right after Start
-// then finds the handlers the program installs at once (a shell's trap), as
-// it does with Docker, whose start takes longer than that.
-func settle(pid int) {
+// settleTime bounds how long a signal right after Start waits for the
+// command to have started (see settle).
+const settleTime = 20 * time.Millisecond
+
+// settle waits, until deadline at most, until the command has started:
+// until it first blocks or ends. A docker stop or kill that comes right
+// after Start then finds the handlers the program installs at once (a
+// shell's trap), as it does with Docker, whose start takes longer than
+// that. Signal does the waiting, not Start: a run that is never signalled
+// does not pay for it.
+func settle(pid int, deadline time.Time) {
 	path := fmt.Sprintf("/proc/%d/stat", pid)
-	deadline := time.Now().Add(20 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		data, err := os.ReadFile(path)
 		if err != nil {
