@@ -6,8 +6,12 @@ export GOFLAGS ?= -buildvcs=false
 
 all: build
 
+# bin/twinbox is the docker CLI alone (static: no dynamic loader either), so
+# that a docker command starts fast; it hands twinbox's own commands
+# (daemon, serve, shell, lesson, viz, compare) to bin/twinbox-engine.
 build:
-	$(GO) build -o bin/twinbox ./native/cmd/twinbox
+	CGO_ENABLED=0 $(GO) build -o bin/twinbox ./native/cmd/twinbox
+	$(GO) build -o bin/twinbox-engine ./native/cmd/twinbox-engine
 
 # The web app: the simulator's wasm and the lessons go into site/gen, which
 # the server embeds; then the server is built and started.

@@ -29,7 +29,7 @@ import (
 	"github.com/twinbox-dev/twinbox/wasm/sim/machine"
 )
 
-const referenceDir = "../../native/cmd/twinbox/testdata/reference"
+const referenceDir = "../../native/cmd/twinbox-engine/testdata/reference"
 
 // refStep is one line of a scenario and what the reference printed.
 type refStep struct {

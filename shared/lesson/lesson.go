@@ -16,7 +16,7 @@
 //
 // A Target is an engine with a shell to run the commands in: the simulator's
 // host (HostTarget), or bash on Linux with docker on the PATH (in
-// native/cmd/twinbox).
+// native/cmd/twinbox-engine).
 package lesson
 
 import (

@@ -1,67 +1,32 @@
-// Command twinbox is the docker-compatible CLI, the engine daemon (simulated
-// or native), the simulated host shell, and the web app's server, in one
-// binary.
+// Command twinbox is the docker-compatible CLI. twinbox's own commands
+// (daemon, shell, serve, lesson, viz, compare, help) it hands over to
+// twinbox-engine, which must be beside it (`make build` puts both in bin/):
 //
 //	twinbox run --rm busybox echo hi        # any docker command
-//	twinbox daemon --backend sim|native     # serve the Engine API on a unix socket
-//	twinbox shell                           # a simulated Docker host's shell
+//	twinbox daemon --backend sim|native     # runs twinbox-engine daemon ...
 //
-// Invoked as "docker" (a symlink), it is only the CLI.
+// It is a binary of its own, without the engine, the simulator and the web
+// app, because every docker command starts it anew: it starts in a fraction
+// of the engine binary's time (BENCHMARKS.md). Invoked as "docker" (a
+// symlink), it is only the CLI.
 package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
-	"github.com/twinbox-dev/twinbox/native"
+	"github.com/twinbox-dev/twinbox/native/cmd/internal/clirun"
 )
 
-// subcommand is one of twinbox's own commands (the rest are docker's).
-type subcommand struct {
-	summary string
-	run     func(args []string) int
-}
-
-// subcommands are registered by the files that implement them.
-var subcommands = map[string]subcommand{}
-
-func register(name, summary string, run func(args []string) int) {
-	subcommands[name] = subcommand{summary, run}
-}
-
-func init() {
-	register("help", "Show twinbox's own commands", func([]string) int { usage(os.Stdout); return 0 })
-}
-
 func main() {
-	native.Init()
-	os.Exit(run(os.Args))
-}
-
-func run(args []string) int {
-	if filepath.Base(args[0]) != "docker" && len(args) > 1 {
-		if sc, ok := subcommands[args[1]]; ok {
-			return sc.run(args[2:])
+	engine, err := clirun.EnginePath()
+	if filepath.Base(os.Args[0]) != "docker" && len(os.Args) > 1 && clirun.IsEngineCommand(os.Args[1]) {
+		if err == nil {
+			err = clirun.HandOver(engine, append([]string{engine}, os.Args[1:]...))
 		}
+		fmt.Fprintf(os.Stderr, "twinbox: %s needs %s beside twinbox (make build): %v\n", os.Args[1], clirun.EngineName, err)
+		os.Exit(1)
 	}
-	return cliMain(args[1:])
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage:  twinbox COMMAND")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "twinbox's own commands:")
-	names := make([]string, 0, len(subcommands))
-	for n := range subcommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, subcommands[n].summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every other command is docker's (twinbox run, twinbox ps, ...): see 'twinbox --help'.")
+	os.Exit(clirun.Main(os.Args[1:], engine))
 }

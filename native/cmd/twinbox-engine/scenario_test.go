@@ -77,7 +77,9 @@ func readTranscript(t *testing.T, path string) []step {
 	return steps
 }
 
-// buildTwinbox builds bin/twinbox once per test binary.
+// buildTwinbox builds bin/twinbox-engine and bin/twinbox (the CLI alone,
+// which hands twinbox's own commands to the engine beside it) once per
+// test binary, as `make build` does, and returns bin/twinbox.
 func buildTwinbox(t *testing.T) string {
 	t.Helper()
 	if p, ok := binOnce["twinbox"]; ok {
@@ -88,9 +90,15 @@ func buildTwinbox(t *testing.T) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, "twinbox")
-	cmd := exec.Command("go", "build", "-o", p, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build twinbox: %v\n%s", err, out)
+	for _, b := range []struct{ out, pkg, cgo string }{
+		{filepath.Join(dir, "twinbox-engine"), ".", "1"},
+		{p, "../twinbox", "0"},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", b.out, err, out)
+		}
 	}
 	binOnce["twinbox"] = p
 	return p

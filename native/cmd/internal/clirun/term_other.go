@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package clirun
 
 import "github.com/twinbox-dev/twinbox/shared/cli"
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/twinbox-dev/twinbox/native/cmd/internal/clirun"
 	"github.com/twinbox-dev/twinbox/shared/api/client"
 	"github.com/twinbox-dev/twinbox/shared/api/transport"
 	"github.com/twinbox-dev/twinbox/shared/viz"
@@ -45,8 +46,8 @@ func vizMain(args []string) int {
 	} else {
 		host := os.Getenv("DOCKER_HOST")
 		if host == "" {
-			host = "unix://" + defaultSocket
-			ensureDaemon(defaultSocket)
+			host = "unix://" + clirun.DefaultSocket
+			clirun.EnsureDaemon(clirun.DefaultSocket, self())
 		}
 		d, err := transport.Parse(host)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twinbox-dev/twinbox/native"
+	"github.com/twinbox-dev/twinbox/native/cmd/internal/clirun"
 	"github.com/twinbox-dev/twinbox/native/registry"
 	"github.com/twinbox-dev/twinbox/shared/api/server"
 	"github.com/twinbox-dev/twinbox/shared/build"
@@ -28,7 +29,7 @@ func init() {
 func daemonMain(args []string) int {
 	fs := flag.NewFlagSet("twinbox daemon", flag.ContinueOnError)
 	backendName := fs.String("backend", "native", "the engine's backend: sim or native")
-	host := fs.String("host", "unix://"+defaultSocket, "where to listen (unix://PATH)")
+	host := fs.String("host", "unix://"+clirun.DefaultSocket, "where to listen (unix://PATH)")
 	root := fs.String("root", "", "the native engine's state directory (default /var/lib/twinbox)")
 	preload := fs.Bool("preload", true, "sim: start with busybox:latest loaded, as after `make base` and `twinbox load`")
 	bridge := fs.String("bridge", "", "native: the default network's bridge (default twinbox0)")

@@ -1,4 +1,9 @@
-package main
+// Package clirun runs a docker command line as a process does: with its
+// streams, its terminal and its signals, against the engine -H or
+// DOCKER_HOST names, or the native engine on this host, which it starts
+// when it does not run. bin/twinbox (the small CLI binary) and
+// bin/twinbox-engine (which also runs the CLI) share it.
+package clirun
 
 import (
 	"context"
@@ -10,15 +15,16 @@ import (
 	"github.com/twinbox-dev/twinbox/shared/cli"
 )
 
-// defaultSocket is where the native engine listens unless told otherwise.
-const defaultSocket = "/run/twinbox/twinbox.sock"
+// DefaultSocket is where the native engine listens unless told otherwise.
+const DefaultSocket = "/run/twinbox/twinbox.sock"
 
-// cliMain runs a docker command with the process's streams and terminal.
-// Without -H or DOCKER_HOST it talks to the native engine at
-// defaultSocket, starting it first when it does not run (as root).
-func cliMain(args []string) int {
+// Main runs a docker command (args without the program's name) with the
+// process's streams and terminal. Without -H or DOCKER_HOST it talks to
+// the native engine at DefaultSocket, starting it first with `engine
+// daemon` when it does not run (as root; see EnsureDaemon).
+func Main(args []string, engine string) int {
 	if needsEngine(args) && !hasHostFlag(args) && os.Getenv("DOCKER_HOST") == "" {
-		ensureDaemon(defaultSocket)
+		EnsureDaemon(DefaultSocket, engine)
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -37,7 +43,7 @@ func cliMain(args []string) int {
 		Stderr:   os.Stderr,
 		Terminal: newTerminal(),
 	}, cli.Options{
-		DefaultHost: "unix://" + defaultSocket,
+		DefaultHost: "unix://" + DefaultSocket,
 		Getenv:      os.Getenv,
 		Signals:     fwd,
 	})

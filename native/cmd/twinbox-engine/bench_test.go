@@ -15,7 +15,9 @@ var builtBin = "../../../bin/twinbox"
 // BenchmarkRunRm is issue 4's end-to-end figure: `twinbox run --rm busybox
 // true` from the CLI (a process of its own, as a user types it) against a
 // native daemon, with the default bridge and with --net none. It runs
-// bin/twinbox as `make build` left it.
+// bin/twinbox as `make build` left it, and for comparison
+// bin/twinbox-engine, which runs docker commands too but is the whole
+// engine to start.
 func BenchmarkRunRm(b *testing.B) {
 	d, bin := benchDaemon(b, "tbxb")
 	for _, c := range []struct{ name, args string }{
@@ -24,15 +26,17 @@ func BenchmarkRunRm(b *testing.B) {
 		// Issue 6: with a published port (a proxy listening and closed).
 		{"publish", "--net bridge -p 80"},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			args := append([]string{"--host", "unix://" + d.sock, "run", "--rm"}, strings.Fields(c.args)...)
-			args = append(args, "busybox", "true")
-			for b.Loop() {
-				if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-					b.Fatalf("%v\n%s", err, out)
+		for _, cli := range []string{bin, filepath.Join(filepath.Dir(bin), "twinbox-engine")} {
+			b.Run(c.name+"/"+filepath.Base(cli), func(b *testing.B) {
+				args := append([]string{"--host", "unix://" + d.sock, "run", "--rm"}, strings.Fields(c.args)...)
+				args = append(args, "busybox", "true")
+				for b.Loop() {
+					if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+						b.Fatalf("%v\n%s", err, out)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

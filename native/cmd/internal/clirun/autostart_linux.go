@@ -1,4 +1,4 @@
-package main
+package clirun
 
 import (
 	"fmt"
@@ -10,20 +10,17 @@ import (
 	"time"
 )
 
-// ensureDaemon starts the native engine in the background when nothing
-// answers on socket and we are root, and says so, as the issue asks: the
-// first docker command on a host just works.
-func ensureDaemon(socket string) {
+// EnsureDaemon starts the native engine (`engine daemon --backend native`,
+// engine a twinbox-engine binary) in the background when nothing answers
+// on socket and we are root, and says so: the first docker command on a
+// host just works.
+func EnsureDaemon(socket, engine string) {
 	if c, err := net.DialTimeout("unix", socket, time.Second); err == nil {
 		c.Close()
 		return
 	}
 	if os.Geteuid() != 0 {
 		return // the CLI reports that it cannot connect
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return
 	}
 	dir := filepath.Dir(socket)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -35,7 +32,7 @@ func ensureDaemon(socket string) {
 		return
 	}
 	defer logf.Close()
-	cmd := exec.Command(self, "daemon", "--backend", "native", "--host", "unix://"+socket)
+	cmd := exec.Command(engine, "daemon", "--backend", "native", "--host", "unix://"+socket)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
