@@ -199,6 +199,11 @@ func (b *Backend) HostPathExists(ctx context.Context, path string) (bool, error)
 	return err == nil, err
 }
 
+// PortFree reports whether proto port can be bound on hostIP now.
+func (b *Backend) PortFree(proto string, hostIP netip.Addr, port uint16) bool {
+	return network.PortFree(proto, hostIP, port)
+}
+
 // Describe reports facts about the machine.
 func (b *Backend) Describe(ctx context.Context) (backend.Description, error) {
 	var u unix.Utsname

@@ -394,3 +394,21 @@ func TestDNS(t *testing.T) {
 		}
 	})
 }
+
+// TestPortFree: a port another socket listens on is not free; once it is
+// closed it is.
+func TestPortFree(t *testing.T) {
+	ln, err := net.Listen("tcp4", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	any4 := netip.IPv4Unspecified()
+	if PortFree("tcp", any4, port) {
+		t.Errorf("tcp %d is free while a listener holds it", port)
+	}
+	ln.Close()
+	if !PortFree("tcp", any4, port) {
+		t.Errorf("tcp %d is not free after its listener closed", port)
+	}
+}

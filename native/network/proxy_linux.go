@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"syscall"
@@ -75,6 +76,18 @@ func StartProxy(m backend.PortMapping) (*Proxy, error) {
 		go p.serveUDP()
 	}
 	return p, nil
+}
+
+// PortFree reports whether a proxy could listen on proto port of hostIP
+// now (an unspecified IPv6 address on a machine without IPv6 counts as
+// free: StartProxy skips it).
+func PortFree(proto string, hostIP netip.Addr, port uint16) bool {
+	p, err := StartProxy(backend.PortMapping{Proto: proto, HostIP: hostIP, HostPort: port})
+	if err != nil {
+		return false
+	}
+	p.Close()
+	return true
 }
 
 func (p *Proxy) target() string {

@@ -1,6 +1,9 @@
 package backend
 
-import "context"
+import (
+	"context"
+	"net/netip"
+)
 
 // Optional capabilities: a Backend may implement these as well; the engine
 // checks for them with type assertions where it uses them.
@@ -29,4 +32,15 @@ type ContainerFiler interface {
 // sum of its regular files' sizes), for `docker ps -s`.
 type RootfsSizer interface {
 	RootfsSize(ctx context.Context, id string) (int64, error)
+}
+
+// PortChecker reports whether a host port is free on the machine, where
+// other programs may hold ports the engine did not hand out. The engine
+// skips a random host port that is not, as dockerd retries another when
+// its proxy cannot bind one; a port asked for by number is not checked
+// (the proxy's error is Docker's answer).
+type PortChecker interface {
+	// PortFree reports whether proto ("tcp" or "udp") port can be bound on
+	// hostIP (an unspecified address: every address of its family).
+	PortFree(proto string, hostIP netip.Addr, port uint16) bool
 }

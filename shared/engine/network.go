@@ -95,6 +95,9 @@ type sandbox struct {
 func (e *Engine) loadNetworks(ctx context.Context) (*networkStore, error) {
 	ns := &networkStore{byID: make(map[string]*networkRecord), byName: make(map[string]string),
 		ports: newPortAllocator(), live: make(map[string]*sandbox)}
+	if pc, ok := e.b.(backend.PortChecker); ok {
+		ns.ports.free = func(b portBinding, port uint16) bool { return pc.PortFree(b.Proto, b.HostIP, port) }
+	}
 	keys, err := e.store.Keys("networks")
 	if err != nil {
 		return nil, fmt.Errorf("engine: list networks: %w", err)

@@ -44,6 +44,9 @@ func (b portBinding) key() string { return b.HostIP.String() + "/" + b.Proto }
 type portAllocator struct {
 	mu   sync.Mutex
 	maps map[string]*portMap // by "ip/proto"
+	// free, when set, says whether the machine has a random port free
+	// (backend.PortChecker).
+	free func(b portBinding, port uint16) bool
 }
 
 type portMap struct {
@@ -93,7 +96,7 @@ func (pa *portAllocator) request(b portBinding, start, end int) (uint16, error) 
 		if port > r.end {
 			port = r.begin
 		}
-		if !m.used[uint16(port)] && !pa.takenElsewhere(b, uint16(port)) {
+		if !m.used[uint16(port)] && !pa.takenElsewhere(b, uint16(port)) && (pa.free == nil || pa.free(b, uint16(port))) {
 			m.used[uint16(port)] = true
 			r.last = port
 			return uint16(port), nil
