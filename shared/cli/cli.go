@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,6 +78,10 @@ type Options struct {
 	// Dial reaches the engine. Nil means the -H flag, else DOCKER_HOST,
 	// else DefaultHost, parsed with transport.Parse.
 	Dial transport.DialFunc
+	// Handler, when set, is the engine's API in this process: the CLI
+	// calls it directly, with no connection (client.NewInProcess), and
+	// Dial, -H and DOCKER_HOST are not used.
+	Handler http.Handler
 	// Host names the engine in messages ("Cannot connect to the Docker
 	// daemon at HOST"); empty means the address dialled.
 	Host string
@@ -242,6 +247,10 @@ func (c *dockerCLI) client() (*client.Client, error) {
 	if c.apiCli != nil {
 		return c.apiCli, nil
 	}
+	if c.opts.Handler != nil {
+		c.apiCli = client.NewInProcess(c.opts.Handler, c.clientOptions(c.opts.Host)...)
+		return c.apiCli, nil
+	}
 	dial := c.opts.Dial
 	host := c.opts.Host
 	if dial == nil {
@@ -267,6 +276,13 @@ func (c *dockerCLI) client() (*client.Client, error) {
 			host = addr
 		}
 	}
+	c.apiCli = client.New(dial, c.clientOptions(host)...)
+	return c.apiCli, nil
+}
+
+// clientOptions returns the options of the engine's client: its name in
+// messages and the API version DOCKER_API_VERSION fixes.
+func (c *dockerCLI) clientOptions(host string) []client.Option {
 	if host == "" {
 		host = "unix:///var/run/docker.sock"
 	}
@@ -274,8 +290,7 @@ func (c *dockerCLI) client() (*client.Client, error) {
 	if v := c.getenv("DOCKER_API_VERSION"); v != "" {
 		opts = append(opts, client.WithVersion(v))
 	}
-	c.apiCli = client.New(dial, opts...)
-	return c.apiCli, nil
+	return opts
 }
 
 // run parses the global flags and runs the command.

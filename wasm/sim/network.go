@@ -183,6 +183,16 @@ func netEndpoint(ep backend.Endpoint) netsim.Endpoint {
 	return netsim.Endpoint{Bridge: ep.Bridge, IfName: ep.IfName, Address: ep.Address, Gateway: ep.Gateway, MAC: ep.MAC}
 }
 
+// PortFree reports whether a published port could take proto port on
+// hostIP: no socket of the simulated host's listens there (the simulated
+// stacks are IPv4 and TCP only; other ports are always free).
+func (b *Backend) PortFree(proto string, hostIP netip.Addr, port uint16) bool {
+	if proto != "tcp" || (hostIP.Is6() && !hostIP.Is4In6()) {
+		return true
+	}
+	return b.net.HostPortFree(netip.AddrPortFrom(hostIP.Unmap(), port))
+}
+
 // publish makes the host forward the container's published TCP ports to
 // its address on its first network, as docker-proxy does, and returns the
 // host addresses it forwards, for unpublish. Errors: Conflict with

@@ -1,9 +1,11 @@
 // Package client is a small client of the Docker Engine API, the one
 // twinbox's docker CLI uses. It speaks API 1.41 (the version dockerd 20.10
-// serves) over any transport.DialFunc: the in-process pipe of the browser
-// build, a unix socket or TCP.
+// serves) over any transport.DialFunc (a unix socket, TCP, an in-memory
+// pipe), or in process, calling the router's http.Handler directly (the
+// browser build):
 //
 //	c := client.New(l.Dial)
+//	c := client.NewInProcess(router)
 //	id, err := c.ContainerCreate(ctx, client.CreateOptions{Config: &container.Config{Image: "busybox"}})
 //
 // Requests and answers use the types of github.com/moby/moby/api and
@@ -18,6 +20,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -48,10 +51,16 @@ const dummyHost = "api.moby.localhost"
 
 // Client talks to one engine. Its methods are safe for concurrent use.
 type Client struct {
-	dial      transport.DialFunc
 	host      string // DOCKER_HOST-style name of the engine, for messages
 	userAgent string
-	http      *http.Client
+
+	// roundTrip sends a request and returns the answer (see
+	// http.RoundTripper); hijack sends one that asks for the connection
+	// (attach, exec) and returns the answer's head and the connection,
+	// read through r. closeIdle closes idle connections.
+	roundTrip func(*http.Request) (*http.Response, error)
+	hijack    func(ctx context.Context, req *http.Request) (resp *http.Response, conn net.Conn, r *bufio.Reader, err error)
+	closeIdle func()
 
 	mu         sync.Mutex
 	version    string // the API version in use; "" until negotiated
@@ -88,27 +97,49 @@ func WithUserAgent(ua string) Option {
 
 // New returns a client that reaches the engine through dial.
 func New(dial transport.DialFunc, opts ...Option) *Client {
+	c := newClient(opts)
+	c.roundTrip, c.closeIdle = connRoundTrip(dial)
+	c.hijack = func(ctx context.Context, req *http.Request) (*http.Response, net.Conn, *bufio.Reader, error) {
+		return dialHijack(ctx, dial, req)
+	}
+	return c
+}
+
+// NewInProcess returns a client of the engine API that h serves in this
+// process: each request is a call of h.ServeHTTP (see
+// transport.InProcess), with no connection and no HTTP encoding.
+func NewInProcess(h http.Handler, opts ...Option) *Client {
+	c := newClient(opts)
+	t := transport.NewInProcess(h)
+	c.roundTrip, c.closeIdle = t.RoundTrip, func() {}
+	c.hijack = func(ctx context.Context, req *http.Request) (*http.Response, net.Conn, *bufio.Reader, error) {
+		resp, err := t.RoundTrip(req)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		conn, ok := resp.Body.(net.Conn)
+		if !ok { // not hijacked: an error answer
+			return resp, nil, nil, nil
+		}
+		return resp, conn, bufio.NewReader(conn), nil
+	}
+	return c
+}
+
+func newClient(opts []Option) *Client {
 	c := &Client{
-		dial:      dial,
 		host:      "unix:///var/run/docker.sock",
 		userAgent: "Docker-Client/28.2.2 (linux)",
 	}
 	for _, o := range opts {
 		o(c)
 	}
-	c.http = &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return c.dial(ctx)
-		},
-		DisableCompression: true,
-		MaxIdleConns:       6,
-	}}
 	return c
 }
 
 // Close releases the client's idle connections.
 func (c *Client) Close() error {
-	c.http.CloseIdleConnections()
+	c.closeIdle()
 	return nil
 }
 
@@ -265,7 +296,7 @@ func (c *Client) send(ctx context.Context, method, p string, body io.Reader, hea
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.roundTrip(req)
 	if err != nil {
 		return nil, c.connError(ctx, err)
 	}

@@ -540,27 +540,45 @@ func TestAttach(t *testing.T) {
 	}
 }
 
-// TestAttachInProcess attaches over the in-process transport the browser
-// uses.
+// TestAttachInProcess attaches over the in-process transports: HTTP on a
+// pipe, and calls of the router (the browser's).
 func TestAttachInProcess(t *testing.T) {
 	f := &fakeEngine{apiVersion: "1.41", handler: hijackHandler(t, []byte("raw tty output\r\n"), false)}
 	l := transport.NewPipeListener()
 	srv := &http.Server{Handler: f}
 	go srv.Serve(l)
 	defer srv.Close()
-	c := New(l.Dial)
-	defer c.Close()
-	resp, err := c.ExecAttach(context.Background(), "abc", container.ExecStartRequest{Tty: true})
-	if err != nil {
-		t.Fatal(err)
+	for name, c := range map[string]*Client{"pipe": New(l.Dial), "handler": NewInProcess(f)} {
+		t.Run(name, func(t *testing.T) {
+			defer c.Close()
+			resp, err := c.ExecAttach(context.Background(), "abc", container.ExecStartRequest{Tty: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Close()
+			got, err := io.ReadAll(resp.Reader)
+			if err != nil && !errors.Is(err, io.ErrClosedPipe) {
+				t.Fatal(err)
+			}
+			if string(got) != "raw tty output\r\n" {
+				t.Errorf("got %q, want %q", got, "raw tty output\r\n")
+			}
+		})
 	}
-	defer resp.Close()
-	got, err := io.ReadAll(resp.Reader)
-	if err != nil && !errors.Is(err, io.ErrClosedPipe) {
-		t.Fatal(err)
+}
+
+// TestInProcessErrors gets error answers by calling the router: the same
+// errors as over a socket.
+func TestInProcessErrors(t *testing.T) {
+	f := &fakeEngine{apiVersion: "1.41", handler: jsonAnswer(409, []byte(`{"message":"container is not running"}`))}
+	c := NewInProcess(f)
+	_, err := c.ContainerAttach(context.Background(), "web", AttachOptions{Stream: true, Stdout: true})
+	if err == nil || err.Error() != "unable to upgrade to tcp, received 409" || !backend.IsConflict(err) {
+		t.Errorf("attach: got %v, want docker's %q", err, "unable to upgrade to tcp, received 409")
 	}
-	if string(got) != "raw tty output\r\n" {
-		t.Errorf("got %q, want %q", got, "raw tty output\r\n")
+	err = c.ContainerStart(context.Background(), "web")
+	if err == nil || err.Error() != "Error response from daemon: container is not running" || !backend.IsConflict(err) {
+		t.Errorf("start: got %v, want %q", err, "Error response from daemon: container is not running")
 	}
 }
 

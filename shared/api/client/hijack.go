@@ -63,44 +63,24 @@ func (c *Client) postHijacked(ctx context.Context, p string, query url.Values, b
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "tcp")
 
-	conn, err := c.dial(ctx)
+	resp, conn, r, err := c.hijack(ctx, req)
 	if err != nil {
-		return nil, c.connError(ctx, err)
-	}
-	// Unblock the handshake if ctx ends while waiting for the answer.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	resp, r, err := roundTrip(conn, req)
-	if !stop() {
-		conn.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-	}
-	if err != nil {
-		conn.Close()
 		return nil, c.connError(ctx, err)
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		// The docker client reports any other answer this way, error
 		// answers included.
 		resp.Body.Close()
-		conn.Close()
+		if conn != nil {
+			conn.Close()
+		}
 		return nil, &Error{StatusCode: resp.StatusCode, Message: fmt.Sprintf("unable to upgrade to tcp, received %d", resp.StatusCode), bare: true}
 	}
+	if conn == nil {
+		resp.Body.Close()
+		return nil, &Error{StatusCode: resp.StatusCode, Message: "unable to upgrade to tcp: the engine did not take the connection over", bare: true}
+	}
 	return &HijackedResponse{Conn: &hijackedConn{Conn: conn, r: r}, Reader: r, MediaType: resp.Header.Get("Content-Type")}, nil
-}
-
-// roundTrip writes req on conn and reads the answer's head.
-func roundTrip(conn net.Conn, req *http.Request) (*http.Response, *bufio.Reader, error) {
-	if err := req.Write(conn); err != nil {
-		return nil, nil, err
-	}
-	r := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(r, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	return resp, r, nil
 }
 
 // hijackedConn reads through the buffered reader that read the answer's

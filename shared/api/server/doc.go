@@ -13,6 +13,9 @@
 //	...
 //	srv.Shutdown(ctx) // stop accepting, let requests and streams finish
 //
+// Or call it with no server at all (the browser build):
+// client.NewInProcess(h), over transport.InProcess.
+//
 // Every route calls the engine; the router only parses requests and
 // encodes answers. Routes the engine has no method for yet answer 501 Not
 // Implemented. A panic in a handler answers 500 with {"message": "..."} and

@@ -150,25 +150,39 @@ func TestCompareVersions(t *testing.T) {
 	}
 }
 
-// BenchmarkContainerListRoundTrip measures GET /containers/json over the
-// in-process transport, the browser's path from client to router.
+// BenchmarkContainerListRoundTrip measures GET /containers/json from a
+// client to the router in process: over HTTP on an in-memory pipe (what the
+// tests' and the sim daemon's clients use), and by calling the router
+// (transport.InProcess, the browser's path).
 func BenchmarkContainerListRoundTrip(b *testing.B) {
+	h := newHandler(&fakeAPI{}, Options{})
 	l := transport.NewPipeListener()
-	srv := NewServer(newHandler(&fakeAPI{}, Options{}))
+	srv := NewServer(h)
 	go srv.Serve(l)
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{
+	overPipe := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return l.Dial(ctx) },
 	}}
-	for b.Loop() {
-		resp, err := client.Get("http://docker/v1.41/containers/json?all=1")
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatalf("got status %d, want 200", resp.StatusCode)
-		}
+	for _, bb := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{
+		{"http-pipe", overPipe.Transport},
+		{"in-process", transport.NewInProcess(h)},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			client := &http.Client{Transport: bb.rt}
+			for b.Loop() {
+				resp, err := client.Get("http://docker/v1.41/containers/json?all=1")
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("got status %d, want 200", resp.StatusCode)
+				}
+			}
+		})
 	}
 }

@@ -23,8 +23,10 @@ type halfPipe struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	buf      []byte
-	wclosed  bool // the writer will send nothing more: readers get EOF
-	rclosed  bool // the reader is gone: writers get an error
+	wclosed  bool  // the writer will send nothing more: readers get EOF
+	werr     error // what readers get instead of EOF, if not nil
+	rclosed  bool  // the reader is gone: writers get an error
+	rerr     error // what readers get instead of net.ErrClosed, if not nil
 	deadline time.Time
 	timer    *time.Timer
 }
@@ -43,8 +45,12 @@ func (p *halfPipe) read(b []byte) (int, error) {
 	defer p.mu.Unlock()
 	for len(p.buf) == 0 {
 		switch {
+		case p.rclosed && p.rerr != nil:
+			return 0, p.rerr
 		case p.rclosed:
 			return 0, net.ErrClosed
+		case p.wclosed && p.werr != nil:
+			return 0, p.werr
 		case p.wclosed:
 			return 0, io.EOF
 		case !p.deadline.IsZero() && !time.Now().Before(p.deadline):
@@ -84,6 +90,29 @@ func (p *halfPipe) write(b []byte) (int, error) {
 func (p *halfPipe) closeWrite() {
 	p.mu.Lock()
 	p.wclosed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// closeWriteError is closeWrite, readers getting err after what was
+// written instead of EOF.
+func (p *halfPipe) closeWriteError(err error) {
+	p.mu.Lock()
+	if !p.wclosed {
+		p.wclosed, p.werr = true, err
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// closeReadError is closeRead, readers getting err at once, what was
+// written but not read being dropped.
+func (p *halfPipe) closeReadError(err error) {
+	p.mu.Lock()
+	if !p.rclosed {
+		p.rclosed, p.rerr = true, err
+	}
+	p.buf = nil
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }

@@ -1,12 +1,15 @@
 // Package transport carries Engine API requests between the client and the
 // router: over a unix socket, TCP, or in process.
 //
-// The in-process transport is a net.Listener whose connections are in-memory
-// pipes (with half-close, unlike net.Pipe): an http.Server serves the router
-// on it and the client dials it. The
-// router's http.Handler thus runs in the caller's process with no socket,
-// while hijacked streams (attach, exec) work exactly as over a socket. This is
-// what the browser build and the tests use.
+// In process, there are two ways. InProcess calls the router's
+// http.Handler directly: no connection and no HTTP encoding, and neither
+// net/http's client nor its server is linked; the browser build uses it.
+// PipeListener is a net.Listener whose connections are in-memory pipes
+// (with half-close, unlike net.Pipe): an http.Server serves the router on
+// it and the client dials it, exactly as over a socket; the tests use it.
+// Hijacked streams (attach, exec) work over both.
+//
+//	c := client.NewInProcess(router)
 //
 //	l := transport.NewPipeListener()
 //	go http.Serve(l, router)
@@ -104,11 +107,4 @@ func Parse(host string) (DialFunc, error) {
 		return dialer("unix", host), nil
 	}
 	return nil, fmt.Errorf("parse host %q: %w", host, ErrBadHost)
-}
-
-func dialer(network, addr string) DialFunc {
-	return func(ctx context.Context) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
 }

@@ -57,7 +57,7 @@ func boot(ctx context.Context, saved []byte, rows, cols uint, screen io.Writer) 
 		return nil, err
 	}
 	s.m = m
-	s.client = client.New(m.Dial)
+	s.client = client.NewInProcess(m.Handler())
 	s.screen = writerFunc(func(b []byte) (int, error) {
 		s.line.write(b)
 		return screen.Write(b)
@@ -253,7 +253,7 @@ func (s *session) dockerCommands(ctx context.Context) []string {
 		return s.commands
 	}
 	var out bytes.Buffer
-	cli.Run(ctx, []string{"--help"}, cli.Streams{Stdout: &out, Stderr: io.Discard}, cli.Options{Dial: s.m.Dial})
+	cli.Run(ctx, []string{"--help"}, cli.Streams{Stdout: &out, Stderr: io.Discard}, cli.Options{Handler: s.m.Handler()})
 	for _, l := range strings.Split(out.String(), "\n") {
 		if !strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "   ") {
 			continue

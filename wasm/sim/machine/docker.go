@@ -29,7 +29,7 @@ func (m *Machine) dockerProgram(p sys.Proc) int {
 		streams.Terminal = &terminal{t: t, stdout: true, noStdin: true}
 	}
 	return cli.Run(p.Context(), p.Args()[1:], streams, cli.Options{
-		Dial:    m.Dial,
+		Handler: m.api,
 		Host:    "unix:///var/run/docker.sock",
 		Getenv:  func(k string) string { v, _ := p.Getenv(k); return v },
 		Getwd:   func() (string, error) { return p.Dir(), nil },

@@ -7,7 +7,7 @@
 //	m, err := machine.New(ctx, machine.Options{Preload: true})
 //	defer m.Close()
 //	sh, err := m.Shell(ctx, backend.Stdio{Stdin: keys, Stdout: screen}, 24, 80)
-//	code := cli.Run(ctx, []string{"ps"}, streams, cli.Options{Dial: m.Dial})
+//	code := cli.Run(ctx, []string{"ps"}, streams, cli.Options{Handler: m.Handler()})
 package machine
 
 import (
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/moby/moby/api/types/jsonstream"
 
@@ -60,8 +61,12 @@ type Machine struct {
 	Hub      *hub.Hub
 	Registry *busybox.Registry
 
+	api http.Handler // the Engine API router
+
+	mu       sync.Mutex // guards the in-process server, started by Dial
 	listener *transport.PipeListener
 	server   *server.Server
+	closed   bool
 }
 
 // BackendOptions returns the simulator options a Machine runs with, for
@@ -101,10 +106,7 @@ func New(ctx context.Context, opts Options) (*Machine, error) {
 			return nil, err
 		}
 	}
-	h := server.New(e, server.Options{Build: build.New(e).Build})
-	m.listener = transport.NewPipeListener()
-	m.server = server.NewServer(h)
-	go m.server.Serve(m.listener)
+	m.api = server.New(e, server.Options{Build: build.New(e).Build})
 	m.Registry.RegisterBinary("docker", m.dockerProgram)
 	m.Registry.RegisterBinary("brctl", applets.Brctl)
 	m.Registry.RegisterBinary("ip", applets.IPRoute2)
@@ -131,13 +133,29 @@ func (m *Machine) preload(ctx context.Context) error {
 }
 
 // Dial connects to the machine's Engine API. It is a transport.DialFunc.
-func (m *Machine) Dial(ctx context.Context) (net.Conn, error) { return m.listener.Dial(ctx) }
-
-// Handler returns the machine's Engine API as an http.Handler, to serve it
-// elsewhere too (a unix socket for `twinbox daemon --backend sim`).
-func (m *Machine) Handler() http.Handler {
-	return server.New(m.Engine, server.Options{Build: build.New(m.Engine).Build})
+// The first Dial starts an HTTP server on an in-process pipe; the browser
+// build calls the router directly instead (see Handler), so that it does
+// not link net/http's server.
+func (m *Machine) Dial(ctx context.Context) (net.Conn, error) {
+	m.mu.Lock()
+	if m.listener == nil {
+		m.listener = transport.NewPipeListener()
+		if m.closed {
+			m.listener.Close()
+		} else {
+			m.server = server.NewServer(m.api)
+			go m.server.Serve(m.listener)
+		}
+	}
+	l := m.listener
+	m.mu.Unlock()
+	return l.Dial(ctx)
 }
+
+// Handler returns the machine's Engine API as an http.Handler: to call in
+// process (cli.Options.Handler, client.NewInProcess), or to serve elsewhere
+// too (a unix socket for `twinbox daemon --backend sim`).
+func (m *Machine) Handler() http.Handler { return m.api }
 
 // Shell starts the host's interactive shell as root in /root with a
 // terminal of rows×cols, its screen copied to stdio.Stdout and its keyboard
@@ -154,7 +172,12 @@ func (m *Machine) Shell(ctx context.Context, stdio backend.Stdio, rows, cols uin
 // Close stops the API server and the engine. The simulator's state stays
 // in Backend (Save it first to keep it).
 func (m *Machine) Close() error {
-	m.server.Close()
-	m.listener.Close()
+	m.mu.Lock()
+	m.closed = true
+	if m.server != nil {
+		m.server.Close()
+		m.listener.Close()
+	}
+	m.mu.Unlock()
 	return m.Engine.Close()
 }

@@ -26,7 +26,7 @@ func newMachine(t *testing.T) *Machine {
 func docker(t *testing.T, m *Machine, args ...string) (string, int) {
 	t.Helper()
 	var out bytes.Buffer
-	code := cli.Run(context.Background(), args, cli.Streams{Stdout: &out, Stderr: &out}, cli.Options{Dial: m.Dial})
+	code := cli.Run(context.Background(), args, cli.Streams{Stdout: &out, Stderr: &out}, cli.Options{Handler: m.Handler()})
 	return out.String(), code
 }
 

@@ -207,3 +207,13 @@ lo        Link encap:Local Loopback
 		t.Errorf("empty docker0: got %q", got)
 	}
 }
+
+// TestRandomPortSkipsHostListener: a random host port a program of the
+// simulated host listens on is not handed out (dockerd's proxy would fail
+// to bind it and dockerd would take the next).
+func TestRandomPortSkipsHostListener(t *testing.T) {
+	m := newMachine(t)
+	runHostSteps(t, m, []hostStep{
+		{"httpd -p 32768 -h /tmp && docker run -d --name web -P --expose 80 busybox sleep 300 >/dev/null && docker port web", "80/tcp -> 0.0.0.0:32769\n80/tcp -> [::]:32769\n", 0},
+	})
+}

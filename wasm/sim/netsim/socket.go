@@ -48,10 +48,8 @@ func (s *Stack) Listen(addr netip.AddrPort) (*Listener, error) {
 	if !a.IsUnspecified() && !s.hasAddrLocked(a) {
 		return nil, syscall.EADDRNOTAVAIL
 	}
-	for k := range s.listeners {
-		if k.port == addr.Port() && (k.addr == a || k.addr.IsUnspecified() || a.IsUnspecified()) {
-			return nil, syscall.EADDRINUSE
-		}
+	if s.listeningLocked(a, addr.Port()) {
+		return nil, syscall.EADDRINUSE
 	}
 	if s == s.n.host {
 		for k := range s.n.ports {
@@ -198,13 +196,34 @@ func (n *Net) Publish(host netip.AddrPort, target netip.AddrPort) error {
 	if _, ok := n.ports[k]; ok {
 		return syscall.EADDRINUSE
 	}
-	for lk := range n.host.listeners {
-		if lk.port == k.port && (lk.addr == a || lk.addr.IsUnspecified() || a.IsUnspecified()) {
-			return syscall.EADDRINUSE
-		}
+	if n.host.listeningLocked(a, k.port) {
+		return syscall.EADDRINUSE
 	}
 	n.ports[k] = target
 	return nil
+}
+
+// HostPortFree reports whether no socket of the host's listens on host's
+// port where a published port on host would clash with it.
+func (n *Net) HostPortFree(host netip.AddrPort) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a := host.Addr()
+	if !a.IsValid() {
+		a = netip.IPv4Unspecified()
+	}
+	return !n.host.listeningLocked(a, host.Port())
+}
+
+// listeningLocked reports whether a socket of s listens on port at a, at
+// all addresses, or (a unspecified) at any. n.mu is held.
+func (s *Stack) listeningLocked(a netip.Addr, port uint16) bool {
+	for k := range s.listeners {
+		if k.port == port && (k.addr == a || k.addr.IsUnspecified() || a.IsUnspecified()) {
+			return true
+		}
+	}
+	return false
 }
 
 // Unpublish stops forwarding host.
