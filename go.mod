@@ -51,3 +51,7 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	mvdan.cc/sh/v3 v3.14.1 // indirect
 )
+
+// The Dockerfile parser's packages, without buildkit's protobuf error
+// stacks: see third_party/buildkit/README.md.
+replace github.com/moby/buildkit => ./third_party/buildkit
