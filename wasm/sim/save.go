@@ -63,7 +63,10 @@ type savedContainer struct {
 // containers and networks. Running containers are saved as they are;
 // their processes are not.
 func (b *Backend) Save(w io.Writer) error {
-	zw := gzip.NewWriter(w)
+	// The fastest level: a save is taken after each command, and what is
+	// saved is mostly the simulated binaries' zeros, which any level
+	// compresses about as well.
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	tw := tar.NewWriter(zw)
 	b.mu.Lock()
 	st := savedState{Format: saveFormat, Saved: b.clock.Now(), Hostname: b.opts.Hostname}
@@ -96,15 +99,20 @@ func (b *Backend) Save(w io.Writer) error {
 	host := func() io.Reader { return vfs.ExportLayer(vfs.NewLayer(nil, b.host)) }
 	files = append([]savedFile{{"sim.json", func() io.Reader { return bytes.NewReader(meta) }}, {"host.tar", host}}, files...)
 	for _, f := range files {
-		var buf bytes.Buffer
-		if _, err := io.Copy(&buf, f.content()); err != nil {
-			return err
+		r := f.content()
+		n, ok := r.(interface{ Len() int }) // bytes.Reader, bytes.Buffer: no copy
+		if !ok {
+			var buf bytes.Buffer
+			if _, err := io.Copy(&buf, r); err != nil {
+				return err
+			}
+			r, n = &buf, &buf
 		}
-		hdr := &tar.Header{Name: f.name, Mode: 0o600, Size: int64(buf.Len()), Typeflag: tar.TypeReg, ModTime: st.Saved}
+		hdr := &tar.Header{Name: f.name, Mode: 0o600, Size: int64(n.Len()), Typeflag: tar.TypeReg, ModTime: st.Saved}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
-		if _, err := tw.Write(buf.Bytes()); err != nil {
+		if _, err := io.Copy(tw, r); err != nil {
 			return err
 		}
 	}
@@ -223,7 +231,7 @@ func readSaved(r io.Reader) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := io.ReadAll(tr)
+		data, err := readContent(tr, hdr.Size)
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +262,7 @@ func applyTar(fsys vfs.FS, r io.Reader) error {
 		}
 		var content []byte
 		if e.Type == image.TypeRegular && e.Size > 0 {
-			if content, err = io.ReadAll(rd); err != nil {
+			if content, err = readContent(rd, e.Size); err != nil {
 				return err
 			}
 		}
@@ -334,6 +342,20 @@ func applyTar(fsys vfs.FS, r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// readContent reads the size bytes of a tar entry's content in one
+// allocation (io.ReadAll would grow its buffer step by step, which for the
+// simulated binaries' megabytes costs more than reading them).
+func readContent(r io.Reader, size int64) ([]byte, error) {
+	if size > 1<<30 {
+		return nil, fmt.Errorf("entry of %d bytes: too large", size)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 func writeNew(fsys vfs.FS, name string, data []byte, perm fs.FileMode) error {
