@@ -3,7 +3,9 @@
 // type their commands into it; the panels draw the engine's state (SVG
 // from shared/viz, through the simulator's Engine API); the simulator's
 // state is kept in localStorage after each command, so a reload carries
-// on where it was, and Reset starts over.
+// on where it was, and Reset starts over. The simulator runs one thing at
+// a time, so what is not the command's own output (the panels, the save)
+// waits until the terminal and the keyboard have been quiet for a moment.
 "use strict";
 
 (() => {
@@ -36,7 +38,10 @@ let calls = new Map();
 let nextID = 1;
 let ready = false;
 let lastOutput = 0;
-let dirty = false;
+let lastKeys = 0;
+let commands = 0; // lines entered (Enter typed) since the page opened
+let savedAt = 0;  // the value of commands that the last save followed
+let drawnAt = -1; // the value of commands that the panels were drawn after
 let saves = 0;
 
 // The simulator is compiled once (boot.js started it), and each worker (a
@@ -51,6 +56,7 @@ booting.compiled.then(() => { document.body.dataset.compileMs = String(Math.roun
 
 async function start(saved) {
   ready = false;
+  savedAt = commands; // what it starts from is what is saved
   const isFresh = !saved;
   if (!saved) saved = await fresh();
   const t0 = performance.now();
@@ -61,7 +67,6 @@ async function start(saved) {
     case "output":
       term.write(m.data);
       lastOutput = performance.now();
-      dirty = true;
       break;
     case "booted":
       ready = true;
@@ -73,7 +78,7 @@ async function start(saved) {
       if (m.how.startsWith("new: ")) {
         term.write("\r\n[twinbox: the saved state could not be restored (" + m.how.slice(5) + "); started afresh]\r\n");
       }
-      refreshPanel();
+      drawnAt = -1; // the panels are drawn once the terminal is quiet
       break;
     case "reply": {
       const c = calls.get(m.id);
@@ -111,7 +116,10 @@ function call(fn, ...args) {
 }
 
 function type(data) {
-  if (worker) worker.postMessage({ type: "keys", data });
+  if (!worker) return;
+  worker.postMessage({ type: "keys", data });
+  lastKeys = performance.now();
+  if (/[\r\n]/.test(data)) commands++;
 }
 
 term.onData((data) => {
@@ -139,26 +147,42 @@ function watchInterrupt() {
   call("ping").then(() => { clearTimeout(timer); watching = false; }, () => {});
 }
 
-// After the screen has been quiet for a moment, keep the state and redraw
-// the panel.
+// Once a command has run and neither the screen nor the keyboard has
+// moved for a moment, redraw the panels and keep the state: then, not
+// before the prompt, so that they never hold a command's output up, and
+// not while a command is typed, so that Enter does not wait for them.
+const QUIET_MS = 250;
+let idleWork = false;
 setInterval(async () => {
-  if (!ready || !dirty || performance.now() - lastOutput < 150) return;
-  dirty = false;
+  const now = performance.now();
+  if (!ready || idleWork || now - lastOutput < QUIET_MS || now - lastKeys < QUIET_MS) return;
+  if (drawnAt === commands && savedAt === commands) return;
+  idleWork = true;
+  const n = commands;
   try {
-    const state = await call("save");
-    localStorage.setItem(STATE_KEY, state);
-    saves++;
-    document.body.dataset.saves = String(saves);
+    if (drawnAt !== n) {
+      drawnAt = n;
+      await refreshPanel();
+    }
+    if (savedAt !== n) {
+      const state = await call("save");
+      localStorage.setItem(STATE_KEY, state);
+      savedAt = n;
+      saves++;
+      document.body.dataset.saves = String(saves);
+    }
   } catch (e) {
-    status("not saved: " + e);
+    if (e !== "restarted") status("not saved: " + e);
+  } finally {
+    idleWork = false;
   }
-  refreshPanel();
-}, 100);
+}, 50);
 
 document.getElementById("reset").addEventListener("click", () => {
   if (!confirm("Forget every image, container and file, and start a fresh Docker host?")) return;
   localStorage.removeItem(STATE_KEY);
   if (worker) worker.terminate();
+  for (const c of calls.values()) c.reject("restarted");
   calls = new Map();
   term.reset();
   start(null);
