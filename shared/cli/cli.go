@@ -353,7 +353,6 @@ const (
 )
 
 func (c *dockerCLI) newRootCommand() *cobra.Command {
-	addTemplateFuncs()
 	root := &cobra.Command{
 		Use:              "docker [OPTIONS] COMMAND [ARG...]",
 		Short:            "A self-sufficient runtime for containers",
@@ -380,8 +379,7 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 	root.SetIn(c.in)
 	root.SetOut(c.out)
 	root.SetErr(c.err)
-	root.SetUsageTemplate(usageTemplate)
-	root.SetHelpTemplate(helpTemplate)
+	root.SetUsageFunc(usageFunc)
 	root.SetFlagErrorFunc(flagErrorFunc)
 	root.SetHelpCommand(c.newHelpCommand())
 
@@ -409,14 +407,13 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 
 	c.addCommands(root)
 
-	defaultHelp := root.HelpFunc()
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
 		if err := c.isSupported(cmd); err != nil {
 			cmd.Println(err)
 			return
 		}
 		c.hideUnsupportedFeatures(cmd)
-		defaultHelp(cmd, args)
+		helpFunc(cmd, args)
 	})
 
 	visitAll(root, func(cmd *cobra.Command) { cmd.DisableFlagsInUseLine = true })

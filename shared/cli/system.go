@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	units "github.com/docker/go-units"
@@ -22,6 +21,7 @@ import (
 	"github.com/twinbox-dev/twinbox/shared/api/client"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter/tabwriter"
+	"github.com/twinbox-dev/twinbox/shared/cli/template"
 	"github.com/twinbox-dev/twinbox/shared/cli/view"
 )
 

@@ -8,8 +8,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/spf13/cobra"
+
+	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
+	"github.com/twinbox-dev/twinbox/shared/cli/template"
 )
 
 // noArgs rejects arguments; for a command with subcommands it reports an
@@ -89,34 +93,86 @@ func flagErrorFunc(cmd *cobra.Command, err error) error {
 	}
 }
 
-var templateFuncsOnce sync.Once
+// usageFuncs are the functions of the usage and help templates: cobra's
+// (its templateFuncs: docker's templates went through cobra's) and those
+// docker's usage template adds.
+var usageFuncs = template.FuncMap{
+	"trim":                     strings.TrimSpace,
+	"trimRightSpace":           trimRightSpace,
+	"trimTrailingWhitespaces":  trimRightSpace,
+	"appendIfNotPresent":       appendIfNotPresent,
+	"rpad":                     rpad,
+	"gt":                       cobra.Gt,
+	"eq":                       cobra.Eq,
+	"add":                      func(a, b int) int { return a + b },
+	"hasAliases":               hasAliases,
+	"hasSubCommands":           hasSubCommands,
+	"hasTopCommands":           hasTopCommands,
+	"hasManagementSubCommands": hasManagementSubCommands,
+	"hasSwarmSubCommands":      func(*cobra.Command) bool { return false },
+	"hasInvalidPlugins":        func(*cobra.Command) bool { return false },
+	"topCommands":              topCommands,
+	"commandAliases":           commandAliases,
+	"operationSubCommands":     operationSubCommands,
+	"managementSubCommands":    managementSubCommands,
+	"orchestratorSubCommands":  func(*cobra.Command) []*cobra.Command { return nil },
+	"invalidPlugins":           func(*cobra.Command) []*cobra.Command { return nil },
+	"wrappedFlagUsages":        wrappedFlagUsages,
+	"vendorAndVersion":         func(*cobra.Command) string { return "" },
+	"invalidPluginReason":      func(*cobra.Command) string { return "" },
+	"isPlugin":                 func(*cobra.Command) bool { return false },
+	"isExperimental":           isExperimental,
+	"hasAdditionalHelp":        hasAdditionalHelp,
+	"additionalHelp":           additionalHelp,
+	"decoratedName":            func(cmd *cobra.Command) string { return cmd.Name() + " " },
+}
 
-// addTemplateFuncs registers the functions docker's usage template uses.
-// cobra keeps them in a global map, so this happens once.
-func addTemplateFuncs() {
-	templateFuncsOnce.Do(func() {
-		cobra.AddTemplateFunc("add", func(a, b int) int { return a + b })
-		cobra.AddTemplateFunc("hasAliases", hasAliases)
-		cobra.AddTemplateFunc("hasSubCommands", hasSubCommands)
-		cobra.AddTemplateFunc("hasTopCommands", hasTopCommands)
-		cobra.AddTemplateFunc("hasManagementSubCommands", hasManagementSubCommands)
-		cobra.AddTemplateFunc("hasSwarmSubCommands", func(*cobra.Command) bool { return false })
-		cobra.AddTemplateFunc("hasInvalidPlugins", func(*cobra.Command) bool { return false })
-		cobra.AddTemplateFunc("topCommands", topCommands)
-		cobra.AddTemplateFunc("commandAliases", commandAliases)
-		cobra.AddTemplateFunc("operationSubCommands", operationSubCommands)
-		cobra.AddTemplateFunc("managementSubCommands", managementSubCommands)
-		cobra.AddTemplateFunc("orchestratorSubCommands", func(*cobra.Command) []*cobra.Command { return nil })
-		cobra.AddTemplateFunc("invalidPlugins", func(*cobra.Command) []*cobra.Command { return nil })
-		cobra.AddTemplateFunc("wrappedFlagUsages", wrappedFlagUsages)
-		cobra.AddTemplateFunc("vendorAndVersion", func(*cobra.Command) string { return "" })
-		cobra.AddTemplateFunc("invalidPluginReason", func(*cobra.Command) string { return "" })
-		cobra.AddTemplateFunc("isPlugin", func(*cobra.Command) bool { return false })
-		cobra.AddTemplateFunc("isExperimental", isExperimental)
-		cobra.AddTemplateFunc("hasAdditionalHelp", hasAdditionalHelp)
-		cobra.AddTemplateFunc("additionalHelp", additionalHelp)
-		cobra.AddTemplateFunc("decoratedName", func(cmd *cobra.Command) string { return cmd.Name() + " " })
-	})
+// cobra's template functions, which it does not export.
+func trimRightSpace(s string) string { return strings.TrimRightFunc(s, unicode.IsSpace) }
+
+func appendIfNotPresent(s, stringToAppend string) string {
+	if strings.Contains(s, stringToAppend) {
+		return s
+	}
+	return s + " " + stringToAppend
+}
+
+func rpad(s string, padding int) string {
+	return fmt.Sprintf(fmt.Sprintf("%%-%ds", padding), s)
+}
+
+// usageTmpl and helpTmpl are docker's usage and help templates, run as
+// cobra runs the templates of SetUsageTemplate and SetHelpTemplate, but
+// with the template engine of --format (see shared/cli/template): cobra's
+// is Go's text/template, whose method lookup costs the browser's wasm
+// megabytes.
+var (
+	usageTmpl = sync.OnceValue(func() *template.Template { return parseUsageTemplate(usageTemplate) })
+	helpTmpl  = sync.OnceValue(func() *template.Template { return parseUsageTemplate(helpTemplate) })
+)
+
+func parseUsageTemplate(text string) *template.Template {
+	return template.Must(template.New("top").Funcs(usageFuncs).Methods(formatter.MethodByName).Parse(text))
+}
+
+// usageFunc is cobra's default usage function with docker's usage
+// template: it writes on the command's error output.
+func usageFunc(cmd *cobra.Command) error {
+	cmd.InheritedFlags() // for its cmd.mergePersistentFlags(), as cobra's does first
+	err := usageTmpl().Execute(cmd.OutOrStderr(), cmd)
+	if err != nil {
+		cmd.PrintErrln(err)
+	}
+	return err
+}
+
+// helpFunc is cobra's default help function with docker's help template:
+// it writes on the command's output.
+func helpFunc(cmd *cobra.Command, _ []string) {
+	cmd.InheritedFlags() // for its cmd.mergePersistentFlags(), as cobra's does first
+	if err := helpTmpl().Execute(cmd.OutOrStdout(), cmd); err != nil {
+		cmd.PrintErrln(err)
+	}
 }
 
 // Annotations of the root command that the usage template reads: the

@@ -21,11 +21,11 @@ import (
 	"io"
 	"reflect"
 	"strings"
-	"text/template"
 	"time"
 	"unicode"
 
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter/tabwriter"
+	"github.com/twinbox-dev/twinbox/shared/cli/template"
 )
 
 // Format keys.
@@ -202,12 +202,13 @@ func marshalMap(x any) (map[string]any, error) {
 	if val.Elem().Kind() != reflect.Struct {
 		return nil, fmt.Errorf("expected a pointer to a struct, got a pointer to %v", val.Elem().Kind())
 	}
-	typ := val.Type()
+	// The methods are found by name, in the order of their names as
+	// reflect's Method(i) has them: an index would make the linker keep
+	// every exported method (see scripts/templatemethods).
 	m := make(map[string]any)
-	for i := 0; i < val.NumMethod(); i++ {
-		method, v := typ.Method(i), val.Method(i)
-		name := method.Name
-		if name == "FullHeader" || !unicode.IsUpper(rune(name[0])) ||
+	for _, name := range methodNames {
+		v := MethodByName(val, name)
+		if !v.IsValid() || name == "FullHeader" || !unicode.IsUpper(rune(name[0])) ||
 			v.Type().NumIn() != 0 || v.Type().NumOut() != 1 {
 			continue
 		}

@@ -9,7 +9,8 @@ import (
 
 	"fmt"
 	"io"
-	"text/template"
+
+	"github.com/twinbox-dev/twinbox/shared/cli/template"
 )
 
 // Inspector renders the objects `docker inspect` finds.

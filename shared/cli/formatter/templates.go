@@ -6,7 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"text/template"
+
+	"github.com/twinbox-dev/twinbox/shared/cli/template"
 )
 
 // basicFunctions are the functions docker's templates offer besides
@@ -43,9 +44,10 @@ var HeaderFunctions = template.FuncMap{
 	"truncate": func(v string, _ int) string { return v },
 }
 
-// NewTemplate returns an empty template named tag with docker's functions.
+// NewTemplate returns an empty template named tag with docker's functions
+// and the methods of MethodByName.
 func NewTemplate(tag string) *template.Template {
-	return template.New(tag).Funcs(basicFunctions)
+	return template.New(tag).Funcs(basicFunctions).Methods(MethodByName)
 }
 
 // ParseTemplate parses a --format template with docker's functions.
