@@ -12,12 +12,14 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/shared/image"
 	"github.com/twinbox-dev/twinbox/wasm/sim/kernel"
+	"github.com/twinbox-dev/twinbox/wasm/sim/sys"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
 )
 
@@ -30,9 +32,18 @@ import (
 //
 // Volumes are in the host's filesystem. Processes are not saved: Load is a
 // reboot.
+//
+// In host.tar and the containers' tars a simulated binary (an ELF-looking
+// head naming the program, then zeros to a real binary's size) is stored
+// as its head alone, and sim.json's Grown lists it with its size: Load
+// makes it whole again. The host's few binaries are 2 MB of zeros each, and
+// inflating, copying and writing them was most of a restore (in the
+// browser, most of a page load). Layers' tars stay as they were: a layer
+// keeps its tar's bytes, which its DiffID hashes.
 
-// saveFormat is the version of the format Save writes.
-const saveFormat = 1
+// saveFormat is the version of the format Save writes; Load reads it and
+// format 1 (the same without Grown).
+const saveFormat = 2
 
 type savedState struct {
 	Format     int
@@ -41,6 +52,14 @@ type savedState struct {
 	Layers     []savedLayer
 	Containers []savedContainer
 	Networks   []backend.Network
+	// Grown lists, per tar, the files stored shorter than they are.
+	Grown map[string][]grownFile `json:",omitempty"`
+}
+
+// grownFile is a file a tar stores as its head only.
+type grownFile struct {
+	Path string // as in the tar
+	Size int64
 }
 
 type savedLayer struct {
@@ -92,12 +111,31 @@ func (b *Backend) Save(w io.Writer) error {
 	}
 	b.mu.Unlock()
 
+	host := func() io.Reader { return vfs.ExportLayer(vfs.NewLayer(nil, b.host)) }
+	files = append([]savedFile{{"host.tar", host}}, files...)
+	// The tars Load applies file by file have their simulated binaries
+	// shortened (see Grown); their list goes into sim.json, written first.
+	for i, f := range files {
+		if f.name != "host.tar" && !strings.HasPrefix(f.name, "containers/") {
+			continue
+		}
+		data, grown, err := shortenBinaries(f.content())
+		if err != nil {
+			return err
+		}
+		if len(grown) > 0 {
+			if st.Grown == nil {
+				st.Grown = map[string][]grownFile{}
+			}
+			st.Grown[f.name] = grown
+		}
+		files[i].content = func() io.Reader { return bytes.NewReader(data) }
+	}
 	meta, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	host := func() io.Reader { return vfs.ExportLayer(vfs.NewLayer(nil, b.host)) }
-	files = append([]savedFile{{"sim.json", func() io.Reader { return bytes.NewReader(meta) }}, {"host.tar", host}}, files...)
+	files = append([]savedFile{{"sim.json", func() io.Reader { return bytes.NewReader(meta) }}}, files...)
 	for _, f := range files {
 		r := f.content()
 		n, ok := r.(interface{ Len() int }) // bytes.Reader, bytes.Buffer: no copy
@@ -161,14 +199,14 @@ func Load(r io.Reader, opts Options) (*Backend, error) {
 	if err := json.Unmarshal(files["sim.json"], &st); err != nil {
 		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: sim.json: %v", err)
 	}
-	if st.Format != saveFormat {
+	if st.Format != saveFormat && st.Format != 1 {
 		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: format %d, want %d", st.Format, saveFormat)
 	}
 	if opts.Hostname == "" {
 		opts.Hostname = st.Hostname
 	}
 	b := newBackend(opts)
-	if err := applyTar(b.host, bytes.NewReader(files["host.tar"])); err != nil {
+	if err := applyTar(b.host, bytes.NewReader(files["host.tar"]), st.grown("host.tar")); err != nil {
 		return nil, backend.Errorf(backend.InvalidParameter, "load simulator: host.tar: %v", err)
 	}
 	b.installCommands()
@@ -181,7 +219,7 @@ func Load(r io.Reader, opts Options) (*Backend, error) {
 			}
 			below = p.vl
 		}
-		vl, err := vfs.ImportLayer(bytes.NewReader(files[sl.File]), below, &vfs.ImportOptions{Clock: b.vclock()})
+		vl, err := vfs.ImportLayerBytes(files[sl.File], below, &vfs.ImportOptions{Clock: b.vclock()})
 		if err != nil {
 			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sl.File, err)
 		}
@@ -200,7 +238,7 @@ func Load(r io.Reader, opts Options) (*Backend, error) {
 		c := &container{id: sc.ID, parent: sc.Parent, mounts: sc.Mounts, ended: sc.Ended, lastPID: sc.LastPID}
 		c.init = vfs.InitLayer(below, b.vclock())
 		c.rootfs = vfs.NewUnion(c.init, b.vclock())
-		if err := applyTar(c.rootfs, bytes.NewReader(files[sc.File])); err != nil {
+		if err := applyTar(c.rootfs, bytes.NewReader(files[sc.File]), st.grown(sc.File)); err != nil {
 			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sc.File, err)
 		}
 		if sc.Running {
@@ -243,11 +281,95 @@ func readSaved(r io.Reader) (map[string][]byte, error) {
 	return files, nil
 }
 
+// grown returns the sizes of the files tar file stores shortened, by path.
+func (st *savedState) grown(file string) map[string]int64 {
+	m := map[string]int64{}
+	for _, g := range st.Grown[file] {
+		m[g.Path] = g.Size
+	}
+	return m
+}
+
+// minShortened is the smallest file shortenBinaries looks at.
+const minShortened = 64 << 10
+
+// shortenBinaries copies the layer tar r, storing each simulated binary
+// (sys.BinaryMagic's head, then only zeros) as its head alone, and returns
+// the copy and what it shortened.
+func shortenBinaries(r io.Reader) ([]byte, []grownFile, error) {
+	var out bytes.Buffer
+	var grown []grownFile
+	tr := tar.NewReader(r)
+	tw := tar.NewWriter(&out)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Size < minShortened {
+			if err := tw.WriteHeader(hdr); err != nil {
+				return nil, nil, err
+			}
+			if _, err := io.Copy(tw, tr); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		data, err := readContent(tr, hdr.Size)
+		if err != nil {
+			return nil, nil, err
+		}
+		if head := binaryHead(data); head > 0 {
+			grown = append(grown, grownFile{Path: path.Clean(hdr.Name), Size: hdr.Size})
+			data = data[:head]
+			hdr.Size = int64(head)
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, nil, err
+	}
+	return out.Bytes(), grown, nil
+}
+
+// binaryHead returns the length of a simulated binary's head (through the
+// newline after its name) when data is one, else 0.
+func binaryHead(data []byte) int {
+	const elf = "\x7fELF\x02\x01\x01\x00"
+	if !bytes.HasPrefix(data, []byte(elf+sys.BinaryMagic)) {
+		return 0
+	}
+	nl := bytes.IndexByte(data[:min(len(data), 256)], '\n')
+	if nl < 0 {
+		return 0
+	}
+	rest := data[nl+1:]
+	var zeros [4096]byte
+	for len(rest) > 0 {
+		n := min(len(rest), len(zeros))
+		if !bytes.Equal(rest[:n], zeros[:n]) {
+			return 0
+		}
+		rest = rest[n:]
+	}
+	return nl + 1
+}
+
 // applyTar applies a layer tar to fsys through its ordinary operations, as
 // Docker applies a layer to a mounted root: whiteouts remove, an opaque
 // directory is emptied of what was below, everything else is made with its
 // owner, mode and times. On a union the result is the same upper tree.
-func applyTar(fsys vfs.FS, r io.Reader) error {
+// Files in grown are stored shortened: they are made whole (zeros) to the
+// size it gives (see Grown).
+func applyTar(fsys vfs.FS, r io.Reader, grown map[string]int64) error {
 	rd := image.NewReader(r, &image.ReaderOptions{AllowDevices: true})
 	var entries []image.Entry
 	var data [][]byte
@@ -309,7 +431,7 @@ func applyTar(fsys vfs.FS, r io.Reader) error {
 			err = fsys.Symlink(e.Linkname, name)
 		case image.TypeRegular:
 			vfs.RemoveAll(fsys, name)
-			err = writeNew(fsys, name, data[i], e.Mode.Perm())
+			err = writeNew(fsys, name, data[i], e.Mode.Perm(), grown[e.Path])
 		default:
 			vfs.RemoveAll(fsys, name)
 			dev := kernel.Mkdev(uint32(e.Devmajor), uint32(e.Devminor))
@@ -358,12 +480,17 @@ func readContent(r io.Reader, size int64) ([]byte, error) {
 	return data, nil
 }
 
-func writeNew(fsys vfs.FS, name string, data []byte, perm fs.FileMode) error {
+// writeNew makes file name with data, then zeros up to size when that is
+// larger.
+func writeNew(fsys vfs.FS, name string, data []byte, perm fs.FileMode, size int64) error {
 	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
+	if err == nil && size > int64(len(data)) {
+		err = f.Truncate(size)
+	}
 	if err1 := f.Close(); err == nil {
 		err = err1
 	}

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 	"github.com/twinbox-dev/twinbox/wasm/sim/vfs"
@@ -133,4 +135,73 @@ func must2[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestSaveShortensBinaries: simulated binaries (a head, then megabytes of
+// zeros) on the host and in a container's layer are saved as their heads
+// and loaded whole, with their times; a file that only looks like one
+// (something after the zeros) is saved as it is.
+func TestSaveShortensBinaries(t *testing.T) {
+	m := newMachine(t)
+	bin := simulatedBinary("tool", hostBinarySize)
+	almost := simulatedBinary("fake", hostBinarySize)
+	almost[len(almost)-1] = 1
+	mtime := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for p, data := range map[string][]byte{"/usr/local/bin/tool": bin, "/usr/local/bin/fake": almost} {
+		if err := vfs.WriteFile(m.b.host, p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.b.host.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := m.create(t)
+	if err := vfs.WriteFile(m.b.containers[id].rootfs, "/root/copy", bin, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	var saved bytes.Buffer
+	if err := m.b.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(bytes.NewReader(saved.Bytes()), Options{Registry: testPrograms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		fsys vfs.FS
+		path string
+		want []byte
+	}{
+		{b.host, "/usr/local/bin/tool", bin},
+		{b.host, "/usr/local/bin/fake", almost},
+		{b.containers[id].rootfs, "/root/copy", bin},
+	} {
+		got, err := vfs.ReadFile(c.fsys, c.path)
+		if err != nil || !bytes.Equal(got, c.want) {
+			t.Errorf("%s after Load: %d bytes, %v; want %d bytes as saved", c.path, len(got), err, len(c.want))
+		}
+	}
+	if fi, err := b.host.Lstat("/usr/local/bin/tool"); err != nil || !fi.ModTime().Equal(mtime) || fi.Mode().Perm() != 0o755 {
+		t.Errorf("tool after Load: %v, %v; want mode 0755 and mtime %v", fi, err, mtime)
+	}
+
+	// What was saved: the heads, and sim.json's list of them.
+	files, err := readSaved(bytes.NewReader(saved.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st savedState
+	if err := json.Unmarshal(files["sim.json"], &st); err != nil {
+		t.Fatal(err)
+	}
+	if g := st.grown("host.tar"); g["usr/local/bin/tool"] != hostBinarySize || g["usr/local/bin/fake"] != 0 {
+		t.Errorf("host.tar's grown files: %v", g)
+	}
+	if g := st.grown("containers/" + id + ".tar"); g["root/copy"] != hostBinarySize {
+		t.Errorf("the container's grown files: %v", g)
+	}
+	if n := len(files["host.tar"]); n > 2*hostBinarySize { // fake whole, tool shortened
+		t.Errorf("host.tar is %d bytes: the binaries were not shortened", n)
+	}
 }

@@ -66,6 +66,19 @@ func ImportLayer(r io.Reader, parent *Layer, opts *ImportOptions) (*Layer, error
 	if err != nil {
 		return nil, err
 	}
+	return ImportLayerBytes(raw, parent, &o)
+}
+
+// ImportLayerBytes is ImportLayer of the tar raw, which the layer keeps
+// (the caller must not change it): no copy of a tar already in memory.
+func ImportLayerBytes(raw []byte, parent *Layer, opts *ImportOptions) (*Layer, error) {
+	var o ImportOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxLayerBytes
+	}
 	if int64(len(raw)) > o.MaxBytes {
 		return nil, backend.Errorf(backend.InvalidParameter, "layer tar is larger than %d bytes", o.MaxBytes)
 	}
