@@ -307,6 +307,7 @@ func (c *dockerCLI) run(args []string) error {
 	flags.SetOutput(io.Discard)
 	flags.Usage = func() {}
 	if err := flags.Parse(args); err != nil {
+		c.addCommands(root, "")
 		if errors.Is(err, pflag.ErrHelp) {
 			return root.Help()
 		}
@@ -317,6 +318,11 @@ func (c *dockerCLI) run(args []string) error {
 		fmt.Fprintf(c.out, "Docker version %s, build %s\n", clientVersion, clientGitCommit)
 		return nil
 	}
+	name := ""
+	if rest := flags.Args(); len(rest) > 0 {
+		name = rest[0]
+	}
+	c.addCommands(root, name)
 	root.SetArgs(flags.Args())
 	return root.ExecuteContext(c.ctx)
 }
@@ -405,8 +411,6 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 	_ = root.PersistentFlags().MarkShorthandDeprecated("help", "use --help")
 	root.PersistentFlags().Lookup("help").Hidden = true
 
-	c.addCommands(root)
-
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
 		if err := c.isSupported(cmd); err != nil {
 			cmd.Println(err)
@@ -415,8 +419,6 @@ func (c *dockerCLI) newRootCommand() *cobra.Command {
 		c.hideUnsupportedFeatures(cmd)
 		helpFunc(cmd, args)
 	})
-
-	visitAll(root, func(cmd *cobra.Command) { cmd.DisableFlagsInUseLine = true })
 	return root
 }
 
@@ -591,50 +593,83 @@ func visitAll(root *cobra.Command, fn func(*cobra.Command)) {
 	fn(root)
 }
 
-// addCommands adds the commands docker 28 has, in its order.
-func (c *dockerCLI) addCommands(root *cobra.Command) {
-	root.AddCommand(
-		c.newRunCommand(),
-		c.newExecCommand(),
-		c.newPsCommand(),
-		c.newBuildCommand(),
-		c.newPullCommand(),
-		c.newPushCommand(),
-		c.newImagesCommand(),
-		c.newVersionCommand(),
-		c.newInfoCommand(),
+// topCommand is a command of the root: its name, and what makes it with
+// everything below it.
+type topCommand struct {
+	name string
+	make func() *cobra.Command
+}
 
-		c.newContainerCommand(),
-		c.newImageCommand(),
-		c.newNetworkCommand(),
-		c.newVolumeCommand(),
+// topAliases are the other names of root's commands.
+var topAliases = map[string]string{"remove": "rm"}
 
-		c.newAttachCommand(),
-		c.newCommitCommand(),
-		c.newCpCommand(),
-		c.newCreateCommand(),
-		c.newDiffCommand(),
-		c.newExportCommand(),
-		c.newKillCommand(),
-		c.newLogsCommand(),
-		c.newPauseCommand(),
-		c.newPortCommand(),
-		c.newRenameCommand(),
-		c.newRestartCommand(),
-		c.newRmCommand(),
-		c.newStartCommand(),
-		c.newStatsCommand(),
-		c.newStopCommand(),
-		c.newTopCommand(),
-		c.newUnpauseCommand(),
-		c.newWaitCommand(),
-		c.newHistoryCommand(),
-		c.newLoadCommand(),
-		c.newRmiCommand(),
-		c.newSaveCommand(),
-		c.newTagCommand(),
-		c.newInspectCommand(),
-	)
+// topCommands are the commands docker 28 has, in its order.
+func (c *dockerCLI) topCommands() []topCommand {
+	return []topCommand{
+		{"run", c.newRunCommand},
+		{"exec", c.newExecCommand},
+		{"ps", c.newPsCommand},
+		{"build", c.newBuildCommand},
+		{"pull", c.newPullCommand},
+		{"push", c.newPushCommand},
+		{"images", c.newImagesCommand},
+		{"version", c.newVersionCommand},
+		{"info", c.newInfoCommand},
+
+		{"container", c.newContainerCommand},
+		{"image", c.newImageCommand},
+		{"network", c.newNetworkCommand},
+		{"volume", c.newVolumeCommand},
+
+		{"attach", c.newAttachCommand},
+		{"commit", c.newCommitCommand},
+		{"cp", c.newCpCommand},
+		{"create", c.newCreateCommand},
+		{"diff", c.newDiffCommand},
+		{"export", c.newExportCommand},
+		{"kill", c.newKillCommand},
+		{"logs", c.newLogsCommand},
+		{"pause", c.newPauseCommand},
+		{"port", c.newPortCommand},
+		{"rename", c.newRenameCommand},
+		{"restart", c.newRestartCommand},
+		{"rm", c.newRmCommand},
+		{"start", c.newStartCommand},
+		{"stats", c.newStatsCommand},
+		{"stop", c.newStopCommand},
+		{"top", c.newTopCommand},
+		{"unpause", c.newUnpauseCommand},
+		{"wait", c.newWaitCommand},
+		{"history", c.newHistoryCommand},
+		{"load", c.newLoadCommand},
+		{"rmi", c.newRmiCommand},
+		{"save", c.newSaveCommand},
+		{"tag", c.newTagCommand},
+		{"inspect", c.newInspectCommand},
+	}
+}
+
+// addCommands adds the root's commands (see topCommands): only the one
+// named command when it is one of them, else all. Making the whole tree (every command's
+// flags, twice for the commands both top-level and under a management
+// command) is most of what a command line costs the CLI: about 430 KB of
+// allocations, which a docker process pays in fresh pages and the browser
+// in wasm time on every command. A command line that names a command
+// needs only it; help, a flag error or an unknown command list them all.
+func (c *dockerCLI) addCommands(root *cobra.Command, name string) {
+	defer visitAll(root, func(cmd *cobra.Command) { cmd.DisableFlagsInUseLine = true })
+	if n, ok := topAliases[name]; ok {
+		name = n
+	}
+	for _, t := range c.topCommands() {
+		if t.name == name {
+			root.AddCommand(t.make())
+			return
+		}
+	}
+	for _, t := range c.topCommands() {
+		root.AddCommand(t.make())
+	}
 }
 
 func (c *dockerCLI) newContainerCommand() *cobra.Command {

@@ -100,3 +100,32 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// TestTopCommands: each command addCommands can make alone is found by
+// its name, which is the only one it answers to (a top-level alias would
+// be missed when only the named command is made), and a command line
+// makes only the command it names.
+func TestTopCommands(t *testing.T) {
+	c := newDockerCLI(context.Background(), Streams{}, Options{})
+	for _, tc := range c.topCommands() {
+		cmd := tc.make()
+		if cmd.Name() != tc.name {
+			t.Errorf("topCommands has %q for the command %q", tc.name, cmd.Name())
+		}
+		for _, a := range cmd.Aliases {
+			if topAliases[a] != tc.name {
+				t.Errorf("%s's alias %q is not in topAliases", tc.name, a)
+			}
+		}
+	}
+	root := c.newRootCommand()
+	c.addCommands(root, "remove")
+	if got := root.Commands(); len(got) != 1 || got[0].Name() != "rm" || !got[0].DisableFlagsInUseLine {
+		t.Errorf("the commands made for remove: %v", got)
+	}
+	all := c.newRootCommand()
+	c.addCommands(all, "nosuchcommand")
+	if got, want := len(all.Commands()), len(c.topCommands()); got != want {
+		t.Errorf("an unknown command made %d commands, want all %d", got, want)
+	}
+}
