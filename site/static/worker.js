@@ -50,8 +50,42 @@ async function boot(m) {
   const instance = await WebAssembly.instantiate(m.module, go.importObject);
   go.run(instance).then(() => postMessage({type: "exit"}));
   const t1 = performance.now();
-  const how = await globalThis.twinbox.boot(m.saved, m.rows, m.cols, (data) => {
-    postMessage({type: "output", data}, [data.buffer]);
-  });
+  const how = await globalThis.twinbox.boot(m.saved, m.rows, m.cols, output);
   postMessage({type: "booted", how, loadMs: t1 - t0, bootMs: performance.now() - t1});
+}
+
+// output sends the screen's bytes to the page, the writes of one stretch
+// of the simulator's work together: a typed line's echo, a command's output
+// and the next prompt are a dozen writes or more, and each message costs
+// the page a terminal write. What was written goes out when the simulator
+// next waits (a microtask then runs), or at once after 16 ms or 64 KB, so
+// a loop that never waits still shows its output.
+let pending = [];
+let pendingBytes = 0;
+let pendingSince = 0;
+
+function output(data) {
+  if (pending.length === 0) {
+    pendingSince = performance.now();
+    queueMicrotask(flushOutput);
+  }
+  pending.push(data);
+  pendingBytes += data.length;
+  if (pendingBytes >= 65536 || performance.now() - pendingSince >= 16) flushOutput();
+}
+
+function flushOutput() {
+  if (pending.length === 0) return;
+  let data = pending[0];
+  if (pending.length > 1) {
+    data = new Uint8Array(pendingBytes);
+    let off = 0;
+    for (const d of pending) {
+      data.set(d, off);
+      off += d.length;
+    }
+  }
+  pending = [];
+  pendingBytes = 0;
+  postMessage({type: "output", data}, [data.buffer]);
 }
