@@ -38,8 +38,9 @@ import (
 // as its head alone, and sim.json's Grown lists it with its size: Load
 // makes it whole again. The host's few binaries are 2 MB of zeros each, and
 // inflating, copying and writing them was most of a restore (in the
-// browser, most of a page load). Layers' tars stay as they were: a layer
-// keeps its tar's bytes, which its DiffID hashes.
+// browser, most of a page load). A layer keeps its tar's bytes, which its
+// DiffID hashes: its file leaves out only the tar's long runs of zeros
+// (see savedLayer), which Load puts back.
 
 // saveFormat is the version of the format Save writes; Load reads it and
 // format 1 (the same without Grown).
@@ -65,6 +66,11 @@ type grownFile struct {
 type savedLayer struct {
 	backend.Layer
 	File string
+	// TarSize and Holes (format 2): File holds the layer's tar without
+	// its long runs of zeros, Holes their offsets and lengths in the
+	// TarSize bytes of the tar, which Load puts back byte for byte.
+	TarSize int64      `json:",omitempty"`
+	Holes   [][2]int64 `json:",omitempty"`
 }
 
 type savedContainer struct {
@@ -114,8 +120,23 @@ func (b *Backend) Save(w io.Writer) error {
 	host := func() io.Reader { return vfs.ExportLayer(vfs.NewLayer(nil, b.host)) }
 	files = append([]savedFile{{"host.tar", host}}, files...)
 	// The tars Load applies file by file have their simulated binaries
-	// shortened (see Grown); their list goes into sim.json, written first.
+	// shortened (see Grown), the layers' tars their runs of zeros (see
+	// savedLayer); what was left out goes into sim.json, written first.
 	for i, f := range files {
+		if strings.HasPrefix(f.name, "layers/") {
+			raw, err := io.ReadAll(f.content())
+			if err != nil {
+				return err
+			}
+			packed, holes := elideZeros(raw)
+			for j := range st.Layers {
+				if st.Layers[j].File == f.name {
+					st.Layers[j].TarSize, st.Layers[j].Holes = int64(len(raw)), holes
+				}
+			}
+			files[i].content = func() io.Reader { return bytes.NewReader(packed) }
+			continue
+		}
 		if f.name != "host.tar" && !strings.HasPrefix(f.name, "containers/") {
 			continue
 		}
@@ -219,7 +240,11 @@ func Load(r io.Reader, opts Options) (*Backend, error) {
 			}
 			below = p.vl
 		}
-		vl, err := vfs.ImportLayerBytes(files[sl.File], below, &vfs.ImportOptions{Clock: b.vclock()})
+		raw, err := fillHoles(files[sl.File], sl.TarSize, sl.Holes)
+		if err != nil {
+			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sl.File, err)
+		}
+		vl, err := vfs.ImportLayerBytes(raw, below, &vfs.ImportOptions{Clock: b.vclock()})
 		if err != nil {
 			return nil, backend.Errorf(backend.InvalidParameter, "load simulator: %s: %v", sl.File, err)
 		}
@@ -288,6 +313,69 @@ func (st *savedState) grown(file string) map[string]int64 {
 		m[g.Path] = g.Size
 	}
 	return m
+}
+
+// zeroBlock is the unit elideZeros looks for zeros in, minHole the
+// shortest run it leaves out.
+const (
+	zeroBlock = 4 << 10
+	minHole   = 64 << 10
+)
+
+// elideZeros returns data without its runs of at least minHole zeros (on
+// zeroBlock boundaries), and where they were.
+func elideZeros(data []byte) (packed []byte, holes [][2]int64) {
+	var zeros [zeroBlock]byte
+	isZero := func(off int) bool {
+		return off+zeroBlock <= len(data) && bytes.Equal(data[off:off+zeroBlock], zeros[:])
+	}
+	kept := 0 // data[kept:] is not yet in packed
+	for off := 0; off+zeroBlock <= len(data); {
+		if !isZero(off) {
+			off += zeroBlock
+			continue
+		}
+		end := off
+		for isZero(end) {
+			end += zeroBlock
+		}
+		if end-off >= minHole {
+			packed = append(packed, data[kept:off]...)
+			holes = append(holes, [2]int64{int64(off), int64(end - off)})
+			kept = end
+		}
+		off = end
+	}
+	if holes == nil {
+		return data, nil
+	}
+	return append(packed, data[kept:]...), holes
+}
+
+// fillHoles puts back what elideZeros left out of a tar of size bytes
+// (size 0: packed is whole, as format 1 saved it).
+func fillHoles(packed []byte, size int64, holes [][2]int64) ([]byte, error) {
+	if holes == nil && (size == 0 || size == int64(len(packed))) {
+		return packed, nil
+	}
+	if size < int64(len(packed)) || size > vfs.DefaultMaxLayerBytes {
+		return nil, fmt.Errorf("size %d does not fit %d bytes", size, len(packed))
+	}
+	raw := make([]byte, size)
+	var src, dst int64
+	for _, h := range holes {
+		off, n := h[0], h[1]
+		if off < dst || n <= 0 || off+n > size || src+(off-dst) > int64(len(packed)) {
+			return nil, fmt.Errorf("bad hole %d+%d", off, n)
+		}
+		src += int64(copy(raw[dst:off], packed[src:src+(off-dst)]))
+		dst = off + n
+	}
+	if size-dst != int64(len(packed))-src {
+		return nil, fmt.Errorf("%d bytes for a tar of %d", len(packed), size)
+	}
+	copy(raw[dst:], packed[src:])
+	return raw, nil
 }
 
 // minShortened is the smallest file shortenBinaries looks at.

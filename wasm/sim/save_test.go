@@ -205,3 +205,65 @@ func TestSaveShortensBinaries(t *testing.T) {
 		t.Errorf("host.tar is %d bytes: the binaries were not shortened", n)
 	}
 }
+
+// TestElideZeros: a tar's long runs of zeros are left out and put back
+// byte for byte, wherever they are; short runs stay.
+func TestElideZeros(t *testing.T) {
+	mk := func(parts ...any) []byte {
+		var b []byte
+		for _, p := range parts {
+			switch p := p.(type) {
+			case int:
+				b = append(b, make([]byte, p)...)
+			case string:
+				b = append(b, p...)
+			}
+		}
+		return b
+	}
+	for _, data := range [][]byte{
+		nil,
+		mk("abc"),
+		mk(minHole),
+		mk(minHole - 1),
+		mk("x", 3*minHole, "y"),
+		mk(zeroBlock-1, "x", 2*minHole+zeroBlock/2, "y", minHole-zeroBlock, "z", 5*minHole),
+	} {
+		packed, holes := elideZeros(data)
+		got, err := fillHoles(packed, int64(len(data)), holes)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%d bytes, holes %v: got %d bytes back, %v", len(data), holes, len(got), err)
+		}
+		if len(data) >= 3*minHole && len(packed) > len(data)-2*minHole {
+			t.Errorf("%d bytes packed to %d", len(data), len(packed))
+		}
+	}
+	for _, bad := range []struct {
+		size  int64
+		holes [][2]int64
+	}{
+		{10, [][2]int64{{5, 10}}},
+		{10, [][2]int64{{2, 2}, {1, 2}}},
+		{10, [][2]int64{{2, 0}}},
+		{1, nil},
+		{-1, nil},
+	} {
+		if _, err := fillHoles([]byte("abcd"), bad.size, bad.holes); err == nil {
+			t.Errorf("size %d, holes %v: no error", bad.size, bad.holes)
+		}
+	}
+}
+
+// FuzzFillHoles: whatever a saved state says, fillHoles errs or returns a
+// tar of the size it says; it never panics.
+func FuzzFillHoles(f *testing.F) {
+	f.Add([]byte("abcd"), int64(10), int64(2), int64(6))
+	f.Add([]byte{}, int64(0), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, packed []byte, size, off, n int64) {
+		size %= 1 << 20
+		raw, err := fillHoles(packed, size, [][2]int64{{off, n}})
+		if err == nil && int64(len(raw)) != size {
+			t.Fatalf("got %d bytes for a size of %d", len(raw), size)
+		}
+	})
+}
