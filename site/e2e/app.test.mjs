@@ -198,13 +198,17 @@ test("bad input leaves the page responsive: a loop stopped by ^C, 100 KB typed, 
   await run("docker run --name before-loop busybox true");
   await page.waitForFunction((n) => Number(document.body.dataset.saves || 0) > n, saved, { timeout: 10000 });
 
-  await page.keyboard.type("while true; do :; done");
+  // The loop never waits, but the shell yields to the page now and then:
+  // what it printed first shows, and ^C stops it without a restart.
+  await page.keyboard.type("echo looping; while true; do :; done");
   await page.keyboard.press("Enter");
+  await waitScreen(/^looping$/m, 10000);
   await new Promise((r) => setTimeout(r, 500));
   const t = Date.now();
   await page.keyboard.press("Control+C");
   await prompt(0, 20000);
   figures.interruptMs = Date.now() - t;
+  assert.ok(!(await screen()).includes("did not answer ^C"), "^C restarted the simulator instead of stopping the loop");
   assert.equal((await run("echo still here")).trim(), "still here");
 
   // 100 KB on one line: the terminal's line limit, then a prompt again.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"syscall"
+	"time"
 
 	"mvdan.cc/sh/v3/interp"
 
@@ -61,6 +62,7 @@ func (e errExec) Error() string { return fmt.Sprintf("exec ended with status %d"
 // builtins stay with the interpreter; the shell's own builtins and
 // commands go to the exec handler, with markers saying what to do.
 func (sh *shell) call(ctx context.Context, args []string) ([]string, error) {
+	sh.yieldIfLong()
 	hc := interp.HandlerCtx(ctx)
 	if hc.Pos.IsValid() {
 		sh.setLine(int(hc.Pos.Line()))
@@ -101,6 +103,20 @@ func (sh *shell) call(ctx context.Context, args []string) ([]string, error) {
 		args = append([]string{markTraps}, args...)
 	}
 	return args, nil
+}
+
+// yieldIfLong lets the rest of the program run when an interactive
+// statement has kept the shell busy for yieldEvery: in the browser, where
+// Go never preempts, a loop of builtins (`while true; do :; done`) would
+// otherwise keep the page's messages, ^C among them, and the output
+// written so far from ever being handled. Sleeping hands the worker back
+// to its event loop until a timer fires.
+func (sh *shell) yieldIfLong() {
+	if yieldEvery == 0 || sh.ranSince.IsZero() || time.Since(sh.ranSince) < yieldEvery {
+		return
+	}
+	time.Sleep(time.Millisecond)
+	sh.ranSince = time.Now()
 }
 
 func (sh *shell) setLine(n int) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -205,6 +206,7 @@ func (sh *shell) runInterruptible(ctx context.Context, sigs <-chan backend.Signa
 	sh.mu.Lock()
 	sh.stmtCancel = cancel
 	sh.mu.Unlock()
+	sh.ranSince = time.Now()
 	done := make(chan struct{})
 	watcher := make(chan struct{})
 	go func() {

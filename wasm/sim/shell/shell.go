@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
@@ -53,6 +54,7 @@ type shell struct {
 	sources sourceTable
 	// Interactive ^C: the statement running, and whether a child runs.
 	stmtCancel context.CancelFunc
+	ranSince   time.Time // when the statement started running, or last yielded (see yieldIfLong)
 	children   int
 	execed     bool // exec replaced the shell: no EXIT trap
 	umaskSet   bool
