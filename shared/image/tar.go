@@ -341,6 +341,10 @@ type ReaderOptions struct {
 	// MaxFileSize is the largest regular file accepted; 0 means
 	// DefaultMaxFileSize.
 	MaxFileSize int64
+	// NoDigest skips the sha256 of what is read: DiffID then returns "".
+	// For callers that have the digest already or never use it (a tar
+	// unpacked for its files alone).
+	NoDigest bool
 }
 
 // DefaultMaxFileSize is the largest regular file a Reader accepts unless
@@ -386,10 +390,13 @@ type Reader struct {
 
 // NewReader returns a Reader of the tar r. opts may be nil.
 func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
-	src := &hashingReader{r: r, h: sha256.New()}
+	src := &hashingReader{r: r}
 	rd := &Reader{src: src, tr: tar.NewReader(src), seen: make(map[string]EntryType)}
 	if opts != nil {
 		rd.opts = *opts
+	}
+	if !rd.opts.NoDigest {
+		src.h = sha256.New()
 	}
 	if rd.opts.MaxFileSize <= 0 {
 		rd.opts.MaxFileSize = DefaultMaxFileSize
@@ -399,13 +406,15 @@ func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
 
 type hashingReader struct {
 	r io.Reader
-	h hash.Hash
+	h hash.Hash // nil: no digest
 	n int64
 }
 
 func (r *hashingReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	r.h.Write(p[:n])
+	if r.h != nil {
+		r.h.Write(p[:n])
+	}
 	r.n += int64(n)
 	return n, err
 }
@@ -630,9 +639,9 @@ func (r *Reader) Header() *tar.Header { return r.hdr }
 func (r *Reader) Size() int64 { return r.size }
 
 // DiffID returns "sha256:<hex>" of every byte read. It is the tar's DiffID
-// once Next has returned io.EOF, and "" before.
+// once Next has returned io.EOF, and "" before (or with NoDigest).
 func (r *Reader) DiffID() string {
-	if !r.done {
+	if !r.done || r.src.h == nil {
 		return ""
 	}
 	return "sha256:" + hex.EncodeToString(r.src.h.Sum(nil))

@@ -254,6 +254,17 @@ func TestReaderDiffIDCoversTrailingBytes(t *testing.T) {
 	}
 }
 
+func TestReaderNoDigest(t *testing.T) {
+	data := rawTar(t, reg("a", 3))
+	entries, r, err := readAll(data, &ReaderOptions{NoDigest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || r.DiffID() != "" || r.BytesRead() != int64(len(data)) {
+		t.Errorf("got %d entries, DiffID %q, %d bytes read; want 1, \"\", %d", len(entries), r.DiffID(), r.BytesRead(), len(data))
+	}
+}
+
 func TestReaderAllowsDevices(t *testing.T) {
 	data := rawTar(t, &tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Devmajor: 1, Devminor: 3, Mode: 0o666})
 	got, _, err := readAll(data, &ReaderOptions{AllowDevices: true})

@@ -458,7 +458,7 @@ func binaryHead(data []byte) int {
 // Files in grown are stored shortened: they are made whole (zeros) to the
 // size it gives (see Grown).
 func applyTar(fsys vfs.FS, r io.Reader, grown map[string]int64) error {
-	rd := image.NewReader(r, &image.ReaderOptions{AllowDevices: true})
+	rd := image.NewReader(r, &image.ReaderOptions{AllowDevices: true, NoDigest: true})
 	var entries []image.Entry
 	var data [][]byte
 	opaque := map[string]bool{}
