@@ -55,3 +55,7 @@ require (
 // The Dockerfile parser's packages, without buildkit's protobuf error
 // stacks: see third_party/buildkit/README.md.
 replace github.com/moby/buildkit => ./third_party/buildkit
+
+replace github.com/distribution/reference => ./third_party/reference
+
+replace github.com/opencontainers/go-digest => ./third_party/go-digest
