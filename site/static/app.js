@@ -44,13 +44,12 @@ let savedAt = 0;  // the value of commands that the last save followed
 let drawnAt = -1; // the value of commands that the panels were drawn after
 let saves = 0;
 
-// The simulator is compiled once (boot.js started it), and each worker (a
-// restart after a stuck ^C, a reset) instantiates the same module. A new
-// host boots from fresh, the state of one made at build time: quicker
-// than loading the base image.
+// The simulator is compiled once, by the first worker (boot.js started
+// it with the page), and each later worker (a restart after a stuck ^C, a
+// reset) instantiates the same module. A new host boots from fresh, the
+// state of one made at build time: quicker than loading the base image.
 const booting = window.twinboxBoot;
-const compile = () => booting.compiled;
-const fresh = () => booting.fresh;
+let firstWorker = true;
 document.body.dataset.compileStartMs = String(Math.round(booting.compileStartMs));
 booting.compiled.then(() => { document.body.dataset.compileMs = String(Math.round(booting.compileMs)); }, () => {});
 
@@ -58,10 +57,7 @@ async function start(saved) {
   ready = false;
   savedAt = commands; // what it starts from is what is saved
   const isFresh = !saved;
-  if (!saved) saved = await fresh();
-  const t0 = performance.now();
-  worker = new Worker(el.dataset.worker);
-  worker.onmessage = (ev) => {
+  const onmessage = (ev) => {
     const m = ev.data;
     switch (m.type) {
     case "output":
@@ -88,23 +84,32 @@ async function start(saved) {
       }
       break;
     }
+    case "failed":
+      status("the simulator could not load: " + m.error);
+      break;
     case "exit":
       status("simulator stopped");
       break;
     }
   };
-  worker.onerror = (e) => { status("simulator failed: " + e.message); };
-  let module;
-  try {
-    module = await compile();
-  } catch (e) {
-    status("the simulator could not load: " + e);
-    return;
+  if (firstWorker) {
+    firstWorker = false;
+    worker = booting.take(onmessage);
+  } else {
+    worker = new Worker(el.dataset.worker);
+    worker.onmessage = onmessage;
+    let module;
+    try {
+      module = await booting.compiled;
+    } catch (e) {
+      status("the simulator could not load: " + e);
+      return;
+    }
+    worker.postMessage({ type: "load", module, wasmExec: el.dataset.wasmExec });
   }
-  worker.postMessage({
-    type: "boot", wasmExec: el.dataset.wasmExec, module,
-    saved, rows: term.rows, cols: term.cols,
-  });
+  worker.onerror = (e) => { status("simulator failed: " + e.message); };
+  if (!saved) saved = await booting.fresh;
+  worker.postMessage({ type: "boot", saved, rows: term.rows, cols: term.cols });
 }
 
 function call(fn, ...args) {

@@ -1,21 +1,32 @@
 // The simulator's Web Worker: it runs wasm/cmd/twinbox (Go, js/wasm) so a
 // busy simulator never freezes the page. Messages from the page:
-//   {type: "boot", wasmExec, module, saved, rows, cols}   module: the compiled simulator
+//   {type: "load", wasmExec, wasm, module}   start the simulator: module,
+//                                   compiled already, or else fetched from
+//                                   wasm and compiled here
+//   {type: "boot", saved, rows, cols}   boot its machine (after load)
 //   {type: "keys", data}            keys typed, a string
 //   {type: "resize", rows, cols}
 //   {type: "call", id, fn, args}    fn: "picture" | "save" | "ping"
 // and to the page:
+//   {type: "compiled", module}      for the workers the page starts later
+//   {type: "failed", error}         the simulator could not be loaded
 //   {type: "output", data}          the screen's bytes, a Uint8Array
 //   {type: "booted", how, loadMs, bootMs}   how: "restored", "new" or "new: why";
-//                                   loadMs: instantiating, bootMs: the machine's start
+//                                   loadMs: instantiating and starting Go,
+//                                   bootMs: the machine's start
 //   {type: "reply", id, ok, value}
 "use strict";
 
+let loaded = null;
 let booted = null;
 
 onmessage = async (ev) => {
   const m = ev.data;
   switch (m.type) {
+  case "load":
+    loaded = load(m);
+    loaded.catch((e) => postMessage({type: "failed", error: String(e && e.message || e)}));
+    break;
   case "boot":
     booted = boot(m);
     break;
@@ -43,15 +54,39 @@ onmessage = async (ev) => {
   }
 };
 
-async function boot(m) {
+// load compiles the simulator (streaming: it compiles as the bytes come)
+// unless the page sent it compiled, then instantiates it and runs Go's
+// start (the runtime, the packages' init) up to where main waits for boot:
+// all of it while the page is still busy with its own start.
+async function load(m) {
+  let module = m.module;
+  if (!module) {
+    module = await WebAssembly.compileStreaming(fetchWasm(m.wasm));
+    postMessage({type: "compiled", module});
+  }
   const t0 = performance.now();
   importScripts(m.wasmExec);
   const go = new Go();
-  const instance = await WebAssembly.instantiate(m.module, go.importObject);
+  const instance = await WebAssembly.instantiate(module, go.importObject);
   go.run(instance).then(() => postMessage({type: "exit"}));
-  const t1 = performance.now();
+  return performance.now() - t0;
+}
+
+// fetchWasm fetches the simulator. A .gz address is the wasm gzipped,
+// served as is (Workers static assets): decompressed here as it streams in.
+function fetchWasm(url) {
+  if (!url.endsWith(".gz")) return fetch(url);
+  return fetch(url).then((r) => {
+    if (!r.ok) throw new Error(url + ": " + r.status);
+    return new Response(r.body.pipeThrough(new DecompressionStream("gzip")), { headers: { "Content-Type": "application/wasm" } });
+  });
+}
+
+async function boot(m) {
+  const loadMs = await loaded;
+  const t0 = performance.now();
   const how = await globalThis.twinbox.boot(m.saved, m.rows, m.cols, output);
-  postMessage({type: "booted", how, loadMs: t1 - t0, bootMs: performance.now() - t1});
+  postMessage({type: "booted", how, loadMs, bootMs: performance.now() - t0});
 }
 
 // output sends the screen's bytes to the page, the writes of one stretch
