@@ -16,6 +16,7 @@
 //		e, err := engine.New(ctx, b, engine.Options{Store: st})
 //		...
 //		e.Close()
+//		st.Close() // syncs the records
 //		b.Close() // containers keep running; the next New restores them
 //		          // (Close stops their port proxies and DNS servers and
 //		          // deletes the daemon's rules; the next New brings them back)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
@@ -161,5 +162,57 @@ func crashWriter(dir string) {
 			panic(err)
 		}
 		os.Stdout.Write([]byte{'.'})
+	}
+}
+
+// TestSync: changes wait for a sync, which comes by itself after
+// flushDelay, or at Sync and Close; a document removed before its sync is
+// no error.
+func TestSync(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := func() int {
+		s.pendMu.Lock()
+		defer s.pendMu.Unlock()
+		return len(s.files) + len(s.folders)
+	}
+	if err := s.Put("c", "a", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put("c", "b", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(); n != 3 {
+		t.Fatalf("after two Puts: %d paths pending, want 3 (two documents, one folder)", n)
+	}
+	if err := s.Delete("c", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatalf("Sync with a document removed since its Put: %v", err)
+	}
+	if n := pending(); n != 0 {
+		t.Fatalf("after Sync: %d paths pending, want 0", n)
+	}
+	if err := s.Put("c", "b", []byte("3")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pending() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sync %v after a Put", 5*time.Second)
+		}
+		time.Sleep(flushDelay / 5)
+	}
+	if err := s.Delete("c", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil || pending() != 0 {
+		t.Fatalf("Close: %v, %d paths pending", err, pending())
+	}
+	if keys, err := s.Keys("c"); err != nil || len(keys) != 0 {
+		t.Fatalf("Keys after the deletes: %v, %v", keys, err)
 	}
 }

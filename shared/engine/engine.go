@@ -165,13 +165,14 @@ func (e *Engine) Close() error { return nil }
 // loadDaemonID reads or makes the engine's ID, shown by `docker info`.
 func (e *Engine) loadDaemonID() error {
 	data, err := e.store.Get("engine", "id")
-	if err == nil {
+	if err == nil && len(data) > 0 {
 		e.daemonID = string(data)
 		return nil
 	}
-	if !backend.IsNotFound(err) {
+	if err != nil && !backend.IsNotFound(err) {
 		return fmt.Errorf("engine: load id: %w", err)
 	}
+	// Absent, or empty after a power cut: make one.
 	// dockerd's ID looks like a libtrust key ID: 12 groups of 4 base32 chars.
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	var sb strings.Builder

@@ -63,10 +63,10 @@ func loadImageStore(st Store) (*imageStore, error) {
 		s.byID[rec.id] = rec
 	}
 	if data, err := st.Get("engine", "repositories"); err == nil {
+		// A file that does not parse (a power cut before the store
+		// synced it) names nothing: the images stay, by ID.
 		var refs map[string]string
-		if err := json.Unmarshal(data, &refs); err != nil {
-			return nil, fmt.Errorf("engine: load repositories: %w", err)
-		}
+		json.Unmarshal(data, &refs)
 		for r, id := range refs {
 			if _, ok := s.byID[id]; ok {
 				s.refs[r] = id

@@ -77,7 +77,7 @@ func serveDaemon(backendName, host, root, bridge string, preload bool) error {
 			return err
 		}
 		handler = server.New(e, server.Options{Build: build.New(e).Build})
-		closers = append(closers, e, b)
+		closers = append(closers, e, st, b)
 	default:
 		return fmt.Errorf("--backend %s: want sim or native", backendName)
 	}

@@ -2,31 +2,16 @@ package server
 
 import (
 	"context"
-	"net/netip"
 	"strings"
 	"testing"
 
-	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/shared/backend/describeonly"
 	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
-// describeOnly is the smallest backend an engine starts on: it describes a
-// machine and accepts the default bridge. Anything else it is asked panics
-// (a nil interface), which the router answers with a 500. It stands in for
-// the simulator until wasm/sim offers a backend.Backend; scenarios that
-// run containers need that backend.
-type describeOnly struct{ backend.Backend }
-
-func (describeOnly) Describe(ctx context.Context) (backend.Description, error) {
-	return backend.Description{
-		Name: "twinbox", Driver: "overlay2", KernelVersion: "6.1.0", OperatingSystem: "Debian GNU/Linux 12 (bookworm)",
-		OSVersion: "12", OSType: "linux", Architecture: "x86_64", NCPU: 2, MemTotal: 4 << 30,
-		CgroupDriver: "cgroupfs", CgroupVersion: "1", RootDir: "/var/lib/twinbox",
-		DefaultBridge: "docker0", DefaultSubnet: netip.MustParsePrefix("172.17.0.0/16"),
-	}, nil
-}
-
-func (describeOnly) CreateNetwork(ctx context.Context, n backend.Network) error { return nil }
+// describeOnly stands in for the simulator's backend: scenarios that run
+// containers need that one.
+type describeOnly = describeonly.Backend
 
 // TestDockerCLIOnEngine runs the stock docker CLI against the router over
 // the real engine.
