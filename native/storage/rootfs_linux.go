@@ -132,7 +132,24 @@ func (s *Store) RemoveRootfs(id string) error {
 	unix.Unmount(filepath.Join(dir, "merged"), unix.MNT_DETACH)
 	os.Remove(filepath.Join(dir, "rootfs.json"))
 	os.Remove(filepath.Join(s.root, "l", m.InitLink))
-	return removeAll(dir)
+	return s.discard(dir)
+}
+
+// discard removes dir: it renames it into tmp/ at once (which Open
+// empties, should the daemon stop first) and deletes the files in the
+// background. Deleting a container's files takes 2 to 4 ms here, which a
+// `docker run --rm` would otherwise wait for.
+func (s *Store) discard(dir string) error {
+	trash, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), "rm-")
+	if err != nil {
+		return removeAll(dir)
+	}
+	if err := os.Rename(dir, filepath.Join(trash, "x")); err != nil {
+		os.Remove(trash)
+		return removeAll(dir)
+	}
+	go removeAll(trash)
+	return nil
 }
 
 // Layout returns where container id's overlay comes from. Errors: NotFound.

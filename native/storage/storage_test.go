@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -447,4 +450,42 @@ func FuzzCopyIn(f *testing.F) {
 			t.Fatalf("got files outside the root: %q", outside)
 		}
 	})
+}
+
+// TestRemoveRootfs: the container's folder is gone when RemoveRootfs
+// returns; its files are deleted in the background from tmp/, which Open
+// empties of whatever a stopped daemon left there.
+func TestRemoveRootfs(t *testing.T) {
+	s := openStore(t)
+	base := busybox(t, s)
+	id := strings.Repeat("r", 64)
+	if err := s.CreateRootfs(id, base.ChainID); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(s.ContainerDir(id), "diff", "f"), []byte("x"), 0o644)
+	if err := s.RemoveRootfs(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.ContainerDir(id)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("container folder after RemoveRootfs: got %v, want it gone", err)
+	}
+	if _, err := s.Layout(id); !backend.IsNotFound(err) {
+		t.Errorf("Layout after RemoveRootfs: got %v, want NotFound", err)
+	}
+	tmp := filepath.Join(s.Root(), "tmp")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if ents, _ := os.ReadDir(tmp); len(ents) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tmp/ not emptied: %v", snapshot(t, tmp))
+		}
+	}
+	os.MkdirAll(filepath.Join(tmp, "rm-1", "x", "work", "work"), 0)
+	if _, err := Open(s.Root()); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("tmp/ after Open: %d entries left, want none", len(ents))
+	}
 }
