@@ -64,6 +64,7 @@ var (
 	_ backend.ResolverSetter  = (*Backend)(nil)
 	_ backend.RouteLister     = (*Backend)(nil)
 	_ backend.VolumeSizer     = (*Backend)(nil)
+	_ backend.RootfsSizer     = (*Backend)(nil)
 	_ backend.HostPathChecker = (*Backend)(nil)
 	_ backend.FilesUpdater    = (*Backend)(nil)
 )
@@ -188,6 +189,11 @@ func (b *Backend) networks() []backend.Network {
 // VolumeSize returns the bytes a volume's files take.
 func (b *Backend) VolumeSize(ctx context.Context, name string) (int64, error) {
 	return b.store.VolumeSize(name)
+}
+
+// RootfsSize returns the size of the container's read-write layer.
+func (b *Backend) RootfsSize(ctx context.Context, id string) (int64, error) {
+	return b.store.RootfsSize(id)
 }
 
 // HostPathExists reports whether path exists on the machine.

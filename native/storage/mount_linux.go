@@ -215,9 +215,37 @@ func (s *Store) VolumeSize(name string) (int64, error) {
 	if _, err := os.Lstat(dir); err != nil {
 		return 0, backend.Errorf(backend.NotFound, "get %s: no such volume", name)
 	}
+	return dirSize(s.VolumePath(name))
+}
+
+// Volumes lists the volumes' names.
+func (s *Store) Volumes() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(s.root, "volumes"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out, nil
+}
+
+// RootfsSize returns the size of container id's read-write layer, as
+// VolumeSize sizes a volume. Errors: NotFound.
+func (s *Store) RootfsSize(id string) (int64, error) {
+	if _, err := s.rootfsMeta(id); err != nil {
+		return 0, err
+	}
+	return dirSize(filepath.Join(s.ContainerDir(id), "diff"))
+}
+
+// dirSize is Docker's directory.Size: the Lstat sizes of everything below
+// dir but directories, each inode once.
+func dirSize(dir string) (int64, error) {
 	var size int64
 	seen := map[uint64]bool{}
-	err := filepath.WalkDir(s.VolumePath(name), func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
@@ -241,17 +269,4 @@ func (s *Store) VolumeSize(name string) (int64, error) {
 		return nil
 	})
 	return size, err
-}
-
-// Volumes lists the volumes' names.
-func (s *Store) Volumes() ([]string, error) {
-	ents, err := os.ReadDir(filepath.Join(s.root, "volumes"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out, nil
 }

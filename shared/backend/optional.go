@@ -28,8 +28,9 @@ type ContainerFiler interface {
 	ContainerFile(id, path string) string
 }
 
-// RootfsSizer reports the size of container id's read-write layer (the
-// sum of its regular files' sizes), for `docker ps -s`.
+// RootfsSizer reports the size of container id's read-write layer (the Lstat
+// sizes of everything in it but directories, each inode once, as
+// Docker's directory.Size), for `docker ps -s` and `docker system df`.
 type RootfsSizer interface {
 	RootfsSize(ctx context.Context, id string) (int64, error)
 }

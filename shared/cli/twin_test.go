@@ -220,3 +220,34 @@ func tree(t *testing.T, root string) string {
 	}
 	return b.String()
 }
+
+// TestStockSystemDF: the stock docker CLI's `docker system df` on the
+// simulator (twinbox's CLI has no `system` commands yet). A container wrote
+// 1000 bytes into its layer and 3000 into a volume; another volume is
+// empty and unused.
+func TestStockSystemDF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the stock docker CLI on the simulator")
+	}
+	w := newTwin(t)
+	for _, setup := range [][]string{
+		{"run", "-v", "dv:/data", "--name", "c1", "busybox", "sh", "-c", "head -c 1000 /dev/zero > /tmp/f; head -c 3000 /dev/zero > /data/x"},
+		{"volume", "create", "spare"},
+	} {
+		if _, errOut, code := w.stock("", setup...); code != 0 {
+			t.Fatalf("docker %s: exit %d: %s", strings.Join(setup, " "), code, errOut)
+		}
+	}
+	want := "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n" +
+		"Images          1         1         1.984MB   0B (0%)\n" +
+		"Containers      1         0         1kB       1kB (100%)\n" +
+		"Local Volumes   2         1         3kB       0B (0%)\n" +
+		"Build Cache     0         0         0B        0B\n"
+	if out, errOut, code := w.stock("", "system", "df"); code != 0 || out != want {
+		t.Errorf("docker system df: exit %d, stderr %q\ngot:\n%s\nwant:\n%s", code, errOut, out, want)
+	}
+	wantVolumes := "Local Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\ndv            1         3kB\nspare         0         0B\n"
+	if out, _, _ := w.stock("", "system", "df", "-v"); !strings.Contains(out, wantVolumes) {
+		t.Errorf("docker system df -v: got\n%s\nwant it to hold\n%s", out, wantVolumes)
+	}
+}

@@ -77,6 +77,15 @@ func (b *Backend) Changes(ctx context.Context, id string) ([]backend.Change, err
 	return c.rootfs.Changes(), nil
 }
 
+// RootfsSize returns the size of the container's read-write layer.
+func (b *Backend) RootfsSize(ctx context.Context, id string) (int64, error) {
+	c, err := b.container(id)
+	if err != nil {
+		return 0, err
+	}
+	return c.rootfs.Size(), nil
+}
+
 // CommitRootfs makes a layer of the container's changes on its image.
 func (b *Backend) CommitRootfs(ctx context.Context, id string) (backend.Layer, error) {
 	c, err := b.container(id)

@@ -39,6 +39,23 @@ func (b *Backend) RemoveVolume(ctx context.Context, name string) error {
 	return vfs.RemoveAll(b.host, dir)
 }
 
+// VolumeSize returns the bytes a volume's files take.
+func (b *Backend) VolumeSize(ctx context.Context, name string) (int64, error) {
+	if !validVolumeName(name) {
+		return 0, backend.Errorf(backend.NotFound, "get %s: no such volume", name)
+	}
+	n, err := b.host.DirSize(volumesDir + "/" + name + "/_data")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, backend.Errorf(backend.NotFound, "get %s: no such volume", name)
+	}
+	return n, err
+}
+
+var (
+	_ backend.VolumeSizer = (*Backend)(nil)
+	_ backend.RootfsSizer = (*Backend)(nil)
+)
+
 // validVolumeName keeps a name inside the volumes directory.
 func validVolumeName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")

@@ -72,6 +72,7 @@ type api interface {
 	NetworksPrune(ctx context.Context, f engine.Filters) (wire.NetworksPruneReport, error)
 
 	Volumes(ctx context.Context, f engine.Filters) (wire.VolumeListResponse, error)
+	DiskUsage(ctx context.Context) (*wire.DiskUsage, error)
 	VolumeInspect(ctx context.Context, name string) (*wire.Volume, error)
 	VolumeCreate(ctx context.Context, req wire.VolumeCreateRequest) (*wire.Volume, error)
 	VolumeRemove(ctx context.Context, name string, force bool) error

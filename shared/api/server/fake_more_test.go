@@ -110,3 +110,7 @@ func (f *fakeAPI) VolumeRemove(ctx context.Context, name string, force bool) err
 func (f *fakeAPI) VolumesPrune(ctx context.Context, fl engine.Filters) (wire.VolumesPruneReport, error) {
 	return wire.VolumesPruneReport{}, f.record("VolumesPrune", fl)
 }
+
+func (f *fakeAPI) DiskUsage(ctx context.Context) (*wire.DiskUsage, error) {
+	return &wire.DiskUsage{}, f.record("DiskUsage")
+}

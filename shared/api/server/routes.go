@@ -72,7 +72,7 @@ func (h *Handler) table() []route {
 		newRoute(get, "/events", h.events),
 		newRoute(get, "/info", h.info),
 		newRoute(get, "/version", h.version),
-		newRoute(get, "/system/df", notImplemented("GET /system/df")),
+		newRoute(get, "/system/df", h.diskUsage),
 		newRoute(post, "/auth", notImplemented("POST /auth")),
 
 		// Volumes.

@@ -111,3 +111,12 @@ func (h *Handler) events(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 	}
 }
+
+// diskUsage answers GET /system/df. API 1.41 takes no parameters.
+func (h *Handler) diskUsage(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {
+	du, err := h.api.DiskUsage(ctx)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, du)
+}

@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/container"
+)
+
 // Volume is a volume as API 1.41 shows it, with dockerd 20.10's fields in
 // its order.
 type Volume struct {
@@ -38,4 +43,15 @@ type VolumeCreateRequest struct {
 type VolumesPruneReport struct {
 	VolumesDeleted []string
 	SpaceReclaimed uint64
+}
+
+// DiskUsage is the answer of GET /system/df, with dockerd 20.10's fields
+// in its order.
+type DiskUsage struct {
+	LayersSize  int64
+	Images      []*ImageSummary
+	Containers  []*container.Summary
+	Volumes     []*Volume
+	BuildCache  []*build.CacheRecord
+	BuilderSize int64
 }

@@ -184,19 +184,28 @@ func regularSize(n *inode, seen map[*inode]bool) (sum int64, nodes int) {
 func (t *Tree) MarkOpaque(name string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, e := t.resolve(name, followNone)
+	n, err := t.dir("setxattr", name, followNone)
+	if err != nil {
+		return err
+	}
+	n.flags |= flagOpaque
+	return nil
+}
+
+// dir returns directory name's inode; t.mu is held. Errors name op.
+func (t *Tree) dir(op, name string, mode follow) (*inode, error) {
+	r, e := t.resolve(name, mode)
 	if e == 0 && !r.found {
 		e = syscall.ENOENT
 	}
 	if e != 0 {
-		return pathErr("setxattr", name, e)
+		return nil, pathErr(op, name, e)
 	}
 	n := r.node.top()
 	if !n.isDir() {
-		return pathErr("setxattr", name, syscall.ENOTDIR)
+		return nil, pathErr(op, name, syscall.ENOTDIR)
 	}
-	n.flags |= flagOpaque
-	return nil
+	return n, nil
 }
 
 // lookupPath finds a clean absolute path in a tree of inodes without
@@ -226,4 +235,27 @@ func splitPath(p string) []string {
 		}
 	}
 	return out
+}
+
+// Size is the size Docker reports for the union's read-write layer
+// (`docker ps -s`, `docker system df`): that of a layer committed from it.
+func (u *Union) Size() int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s, _ := regularSize(u.up, map[*inode]bool{})
+	return s
+}
+
+// DirSize returns what Docker's directory.Size reports for directory name
+// (a volume's size): the Lstat sizes of everything below it but
+// directories, each inode once.
+func (t *Tree) DirSize(name string) (int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.dir("lstat", name, followAll)
+	if err != nil {
+		return 0, err
+	}
+	s, _ := regularSize(n, map[*inode]bool{})
+	return s, nil
 }
