@@ -619,6 +619,7 @@ func (c *dockerCLI) topCommands() []topCommand {
 		{"container", c.newContainerCommand},
 		{"image", c.newImageCommand},
 		{"network", c.newNetworkCommand},
+		{"system", c.newSystemCommand},
 		{"volume", c.newVolumeCommand},
 
 		{"attach", c.newAttachCommand},

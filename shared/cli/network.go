@@ -481,31 +481,8 @@ func (c *dockerCLI) newNetworkPruneCommand() *cobra.Command {
 		Short: "Remove all unused networks",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force {
-				yes, err := c.confirm(cmd.Context(), "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?")
-				if err != nil {
-					return err
-				}
-				if !yes {
-					return cancelledError{errors.New("network prune has been cancelled")}
-				}
-			}
-			api, err := c.client()
-			if err != nil {
-				return err
-			}
-			rep, err := api.NetworksPrune(cmd.Context(), client.Filters(filter.values))
-			if err != nil {
-				return err
-			}
-			if len(rep.NetworksDeleted) > 0 {
-				out := "Deleted Networks:\n"
-				for _, id := range rep.NetworksDeleted {
-					out += id + "\n"
-				}
-				fmt.Fprintln(c.out, out)
-			}
-			return nil
+			return c.runPrune(cmd.Context(), force, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?",
+				"network", filter.values, false, c.pruneNetworks)
 		},
 		Annotations: map[string]string{"version": "1.25"},
 	}

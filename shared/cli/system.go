@@ -498,3 +498,50 @@ func decodeSecurityOptions(opts []string) ([]securityOpt, error) {
 	}
 	return out, nil
 }
+
+// newSystemCommand is docker 28's `docker system`, without events and
+// dial-stdio.
+func (c *dockerCLI) newSystemCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "system",
+		Short: "Manage Docker",
+		Args:  noArgs,
+		RunE:  c.showHelp,
+	}
+	cmd.AddCommand(c.newInfoCommand(), c.newDiskUsageCommand(), c.newSystemPruneCommand())
+	return cmd
+}
+
+func (c *dockerCLI) newDiskUsageCommand() *cobra.Command {
+	var (
+		verbose bool
+		format  string
+	)
+	cmd := &cobra.Command{
+		Use:         "df [OPTIONS]",
+		Short:       "Show docker disk usage",
+		Args:        noArgs,
+		Annotations: map[string]string{"version": "1.25"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client()
+			if err != nil {
+				return err
+			}
+			du, err := api.DiskUsage(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == "" {
+				format = formatter.TableFormatKey
+			}
+			return formatter.DiskUsageWrite(formatter.Context{
+				Output: c.out,
+				Format: formatter.NewDiskUsageFormat(format, verbose),
+			}, du, verbose)
+		},
+	}
+	flags := cmd.Flags()
+	flags.BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
+	flags.StringVar(&format, "format", "", formatHelp)
+	return cmd
+}

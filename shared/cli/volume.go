@@ -10,10 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
-	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/twinbox-dev/twinbox/shared/api/client"
@@ -241,8 +238,7 @@ func (c *dockerCLI) newVolumePruneCommand() *cobra.Command {
 		Short: "Remove unused local volumes",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.client()
-			if err != nil {
+			if _, err := c.client(); err != nil {
 				return err
 			}
 			warning := "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?"
@@ -256,30 +252,7 @@ func (c *dockerCLI) newVolumePruneCommand() *cobra.Command {
 					warning = "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?"
 				}
 			}
-			if !force {
-				yes, err := c.confirm(cmd.Context(), warning)
-				if err != nil {
-					return err
-				}
-				if !yes {
-					return cancelledError{errors.New("volume prune has been cancelled")}
-				}
-			}
-			rep, err := api.VolumesPrune(cmd.Context(), client.Filters(filter.values))
-			if err != nil {
-				return err
-			}
-			var space uint64
-			if len(rep.VolumesDeleted) > 0 {
-				out := "Deleted Volumes:\n"
-				for _, id := range rep.VolumesDeleted {
-					out += id + "\n"
-				}
-				fmt.Fprintln(c.out, out)
-				space = rep.SpaceReclaimed
-			}
-			fmt.Fprintln(c.out, "Total reclaimed space:", units.HumanSize(float64(space)))
-			return nil
+			return c.runPrune(cmd.Context(), force, warning, "volume", filter.values, true, c.pruneVolumes)
 		},
 		Annotations: map[string]string{"version": "1.25"},
 	}
@@ -317,34 +290,8 @@ func (c *dockerCLI) newContainerPruneCommand() *cobra.Command {
 		Short: "Remove all stopped containers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force {
-				yes, err := c.confirm(cmd.Context(), "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?")
-				if err != nil {
-					return err
-				}
-				if !yes {
-					return cancelledError{errors.New("container prune has been cancelled")}
-				}
-			}
-			api, err := c.client()
-			if err != nil {
-				return err
-			}
-			rep, err := api.ContainersPrune(cmd.Context(), client.Filters(filter.values))
-			if err != nil {
-				return err
-			}
-			var space uint64
-			if len(rep.ContainersDeleted) > 0 {
-				out := "Deleted Containers:\n"
-				for _, id := range rep.ContainersDeleted {
-					out += id + "\n"
-				}
-				fmt.Fprintln(c.out, out)
-				space = rep.SpaceReclaimed
-			}
-			fmt.Fprintln(c.out, "Total reclaimed space:", units.HumanSize(float64(space)))
-			return nil
+			return c.runPrune(cmd.Context(), force, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?",
+				"container", filter.values, true, c.pruneContainers)
 		},
 		Annotations: map[string]string{"version": "1.25"},
 	}
@@ -362,44 +309,11 @@ func (c *dockerCLI) newImagePruneCommand() *cobra.Command {
 		Short: "Remove unused images",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			filter.add("dangling", strconv.FormatBool(!all))
 			warning := "WARNING! This will remove all dangling images.\nAre you sure you want to continue?"
 			if all {
 				warning = "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?"
 			}
-			if !force {
-				yes, err := c.confirm(cmd.Context(), warning)
-				if err != nil {
-					return err
-				}
-				if !yes {
-					return cancelledError{errors.New("image prune has been cancelled")}
-				}
-			}
-			api, err := c.client()
-			if err != nil {
-				return err
-			}
-			rep, err := api.ImagesPrune(cmd.Context(), client.Filters(filter.values))
-			if err != nil {
-				return err
-			}
-			var space uint64
-			if len(rep.ImagesDeleted) > 0 {
-				var sb strings.Builder
-				sb.WriteString("Deleted Images:\n")
-				for _, st := range rep.ImagesDeleted {
-					if st.Untagged != "" {
-						sb.WriteString("untagged: " + st.Untagged + "\n")
-					} else {
-						sb.WriteString("deleted: " + st.Deleted + "\n")
-					}
-				}
-				fmt.Fprintln(c.out, sb.String())
-				space = rep.SpaceReclaimed
-			}
-			fmt.Fprintln(c.out, "Total reclaimed space:", units.HumanSize(float64(space)))
-			return nil
+			return c.runPrune(cmd.Context(), force, warning, "image", filter.values, true, c.imagePruner(all))
 		},
 		Annotations: map[string]string{"version": "1.25"},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	buildtypes "github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/twinbox-dev/twinbox/shared/api/stream"
@@ -143,4 +144,27 @@ func (h *Handler) imagesPrune(ctx context.Context, w http.ResponseWriter, r *htt
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// buildCacheFilters are the filters dockerd 20.10's BuildKit prune takes.
+var buildCacheFilters = map[string]bool{"id": true, "parent": true, "type": true, "description": true, "inuse": true, "shared": true, "private": true, "until": true, "unused-for": true}
+
+// buildPrune answers POST /build/prune. twinbox's builder is the classic
+// one, whose cache is the images themselves (`docker image prune` removes
+// them); BuildKit's cache, which this route prunes in dockerd, it has
+// none of. So nothing is deleted, as in a dockerd that never ran BuildKit.
+func (h *Handler) buildPrune(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	filters, err := ParseFilters(r.Form.Get("filters"))
+	if err != nil {
+		return err
+	}
+	for k := range filters {
+		if !buildCacheFilters[k] {
+			return backend.Errorf(backend.InvalidParameter, "invalid filter '%s'", k)
+		}
+	}
+	return writeJSON(w, http.StatusOK, buildtypes.CachePruneReport{})
 }

@@ -84,7 +84,7 @@ func (h *Handler) table() []route {
 
 		// Build.
 		newRoute(post, "/build", h.build),
-		newRoute(post, "/build/prune", notImplemented("POST /build/prune")),
+		newRoute(post, "/build/prune", h.buildPrune),
 		newRoute(post, "/build/cancel", notImplemented("POST /build/cancel")),
 
 		// Networks, whose router dockerd adds last.

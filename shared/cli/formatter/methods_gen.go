@@ -10,6 +10,7 @@ import (
 // methodNames are the exported method names of the types templates see.
 var methodNames = [...]string{
 	"Abs",
+	"Active",
 	"Add",
 	"AddDate",
 	"Addr",
@@ -176,6 +177,7 @@ var methodNames = [...]string{
 	"Read",
 	"ReadDir",
 	"Readlink",
+	"Reclaimable",
 	"RemoteAddr",
 	"RemoveAll",
 	"Repository",
@@ -206,6 +208,7 @@ var methodNames = [...]string{
 	"Symlink",
 	"Sys",
 	"Tag",
+	"TotalCount",
 	"Truncate",
 	"Type",
 	"UTC",
@@ -249,454 +252,460 @@ func MethodByName(v reflect.Value, name string) reflect.Value {
 	case 0:
 		return v.MethodByName("Abs")
 	case 1:
-		return v.MethodByName("Add")
+		return v.MethodByName("Active")
 	case 2:
-		return v.MethodByName("AddDate")
+		return v.MethodByName("Add")
 	case 3:
-		return v.MethodByName("Addr")
+		return v.MethodByName("AddDate")
 	case 4:
-		return v.MethodByName("After")
+		return v.MethodByName("Addr")
 	case 5:
-		return v.MethodByName("Algorithm")
+		return v.MethodByName("After")
 	case 6:
-		return v.MethodByName("All")
+		return v.MethodByName("Algorithm")
 	case 7:
-		return v.MethodByName("AppendBinary")
+		return v.MethodByName("All")
 	case 8:
-		return v.MethodByName("AppendFormat")
+		return v.MethodByName("AppendBinary")
 	case 9:
-		return v.MethodByName("AppendText")
+		return v.MethodByName("AppendFormat")
 	case 10:
-		return v.MethodByName("AppendTo")
+		return v.MethodByName("AppendText")
 	case 11:
-		return v.MethodByName("As16")
+		return v.MethodByName("AppendTo")
 	case 12:
-		return v.MethodByName("As4")
+		return v.MethodByName("As16")
 	case 13:
-		return v.MethodByName("AsSlice")
+		return v.MethodByName("As4")
 	case 14:
-		return v.MethodByName("Availability")
+		return v.MethodByName("AsSlice")
 	case 15:
-		return v.MethodByName("Available")
+		return v.MethodByName("Availability")
 	case 16:
-		return v.MethodByName("Before")
+		return v.MethodByName("Available")
 	case 17:
-		return v.MethodByName("BitLen")
+		return v.MethodByName("Before")
 	case 18:
-		return v.MethodByName("Bits")
+		return v.MethodByName("BitLen")
 	case 19:
-		return v.MethodByName("BlockIO")
+		return v.MethodByName("Bits")
 	case 20:
-		return v.MethodByName("BlockSize")
+		return v.MethodByName("BlockIO")
 	case 21:
-		return v.MethodByName("CPUPerc")
+		return v.MethodByName("BlockSize")
 	case 22:
-		return v.MethodByName("Chmod")
+		return v.MethodByName("CPUPerc")
 	case 23:
-		return v.MethodByName("Chtimes")
+		return v.MethodByName("Chmod")
 	case 24:
-		return v.MethodByName("Clock")
+		return v.MethodByName("Chtimes")
 	case 25:
-		return v.MethodByName("Close")
+		return v.MethodByName("Clock")
 	case 26:
-		return v.MethodByName("Command")
+		return v.MethodByName("Close")
 	case 27:
-		return v.MethodByName("CommandPath")
+		return v.MethodByName("Command")
 	case 28:
-		return v.MethodByName("Comment")
+		return v.MethodByName("CommandPath")
 	case 29:
-		return v.MethodByName("Compare")
+		return v.MethodByName("Comment")
 	case 30:
-		return v.MethodByName("ConnectedContainer")
+		return v.MethodByName("Compare")
 	case 31:
-		return v.MethodByName("Container")
+		return v.MethodByName("ConnectedContainer")
 	case 32:
-		return v.MethodByName("Containers")
+		return v.MethodByName("Container")
 	case 33:
-		return v.MethodByName("Contains")
+		return v.MethodByName("Containers")
 	case 34:
-		return v.MethodByName("Copy")
+		return v.MethodByName("Contains")
 	case 35:
-		return v.MethodByName("Create")
+		return v.MethodByName("Copy")
 	case 36:
-		return v.MethodByName("CreatedAt")
+		return v.MethodByName("Create")
 	case 37:
-		return v.MethodByName("CreatedBy")
+		return v.MethodByName("CreatedAt")
 	case 38:
-		return v.MethodByName("CreatedSince")
+		return v.MethodByName("CreatedBy")
 	case 39:
-		return v.MethodByName("Date")
+		return v.MethodByName("CreatedSince")
 	case 40:
-		return v.MethodByName("Day")
+		return v.MethodByName("Date")
 	case 41:
-		return v.MethodByName("Digest")
+		return v.MethodByName("Day")
 	case 42:
-		return v.MethodByName("Digester")
+		return v.MethodByName("Digest")
 	case 43:
-		return v.MethodByName("Driver")
+		return v.MethodByName("Digester")
 	case 44:
-		return v.MethodByName("Encode")
+		return v.MethodByName("Driver")
 	case 45:
-		return v.MethodByName("Encoded")
+		return v.MethodByName("Encode")
 	case 46:
-		return v.MethodByName("End")
+		return v.MethodByName("Encoded")
 	case 47:
-		return v.MethodByName("Equal")
+		return v.MethodByName("End")
 	case 48:
-		return v.MethodByName("Error")
+		return v.MethodByName("Equal")
 	case 49:
-		return v.MethodByName("Example")
+		return v.MethodByName("Error")
 	case 50:
-		return v.MethodByName("Flush")
+		return v.MethodByName("Example")
 	case 51:
-		return v.MethodByName("Format")
+		return v.MethodByName("Flush")
 	case 52:
-		return v.MethodByName("FromBytes")
+		return v.MethodByName("Format")
 	case 53:
-		return v.MethodByName("FromReader")
+		return v.MethodByName("FromBytes")
 	case 54:
-		return v.MethodByName("FromString")
+		return v.MethodByName("FromReader")
 	case 55:
-		return v.MethodByName("FullHeader")
+		return v.MethodByName("FromString")
 	case 56:
-		return v.MethodByName("GetRlimit")
+		return v.MethodByName("FullHeader")
 	case 57:
-		return v.MethodByName("GoString")
+		return v.MethodByName("GetRlimit")
 	case 58:
-		return v.MethodByName("GobDecode")
+		return v.MethodByName("GoString")
 	case 59:
-		return v.MethodByName("GobEncode")
+		return v.MethodByName("GobDecode")
 	case 60:
-		return v.MethodByName("Group")
+		return v.MethodByName("GobEncode")
 	case 61:
-		return v.MethodByName("HasAvailableFlags")
+		return v.MethodByName("Group")
 	case 62:
-		return v.MethodByName("HasExample")
+		return v.MethodByName("HasAvailableFlags")
 	case 63:
-		return v.MethodByName("HasParent")
+		return v.MethodByName("HasExample")
 	case 64:
-		return v.MethodByName("HasSubCommands")
+		return v.MethodByName("HasParent")
 	case 65:
-		return v.MethodByName("Hash")
+		return v.MethodByName("HasSubCommands")
 	case 66:
-		return v.MethodByName("Hex")
+		return v.MethodByName("Hash")
 	case 67:
-		return v.MethodByName("Hour")
+		return v.MethodByName("Hex")
 	case 68:
-		return v.MethodByName("Hours")
+		return v.MethodByName("Hour")
 	case 69:
-		return v.MethodByName("ID")
+		return v.MethodByName("Hours")
 	case 70:
-		return v.MethodByName("IPv4")
+		return v.MethodByName("ID")
 	case 71:
-		return v.MethodByName("IPv6")
+		return v.MethodByName("IPv4")
 	case 72:
-		return v.MethodByName("ISOWeek")
+		return v.MethodByName("IPv6")
 	case 73:
-		return v.MethodByName("Image")
+		return v.MethodByName("ISOWeek")
 	case 74:
-		return v.MethodByName("In")
+		return v.MethodByName("Image")
 	case 75:
-		return v.MethodByName("Info")
+		return v.MethodByName("In")
 	case 76:
-		return v.MethodByName("Init")
+		return v.MethodByName("Info")
 	case 77:
-		return v.MethodByName("Inspect")
+		return v.MethodByName("Init")
 	case 78:
-		return v.MethodByName("Internal")
+		return v.MethodByName("Inspect")
 	case 79:
-		return v.MethodByName("Is4")
+		return v.MethodByName("Internal")
 	case 80:
-		return v.MethodByName("Is4In6")
+		return v.MethodByName("Is4")
 	case 81:
-		return v.MethodByName("Is6")
+		return v.MethodByName("Is4In6")
 	case 82:
-		return v.MethodByName("IsAlways")
+		return v.MethodByName("Is6")
 	case 83:
-		return v.MethodByName("IsBridge")
+		return v.MethodByName("IsAlways")
 	case 84:
-		return v.MethodByName("IsContainer")
+		return v.MethodByName("IsBridge")
 	case 85:
-		return v.MethodByName("IsDST")
+		return v.MethodByName("IsContainer")
 	case 86:
-		return v.MethodByName("IsDefault")
+		return v.MethodByName("IsDST")
 	case 87:
-		return v.MethodByName("IsDir")
+		return v.MethodByName("IsDefault")
 	case 88:
-		return v.MethodByName("IsEmpty")
+		return v.MethodByName("IsDir")
 	case 89:
-		return v.MethodByName("IsGlobalUnicast")
+		return v.MethodByName("IsEmpty")
 	case 90:
-		return v.MethodByName("IsHost")
+		return v.MethodByName("IsGlobalUnicast")
 	case 91:
-		return v.MethodByName("IsHyperV")
+		return v.MethodByName("IsHost")
 	case 92:
-		return v.MethodByName("IsInterfaceLocalMulticast")
+		return v.MethodByName("IsHyperV")
 	case 93:
-		return v.MethodByName("IsJSON")
+		return v.MethodByName("IsInterfaceLocalMulticast")
 	case 94:
-		return v.MethodByName("IsLinkLocalMulticast")
+		return v.MethodByName("IsJSON")
 	case 95:
-		return v.MethodByName("IsLinkLocalUnicast")
+		return v.MethodByName("IsLinkLocalMulticast")
 	case 96:
-		return v.MethodByName("IsLoopback")
+		return v.MethodByName("IsLinkLocalUnicast")
 	case 97:
-		return v.MethodByName("IsMulticast")
+		return v.MethodByName("IsLoopback")
 	case 98:
-		return v.MethodByName("IsNone")
+		return v.MethodByName("IsMulticast")
 	case 99:
-		return v.MethodByName("IsOnFailure")
+		return v.MethodByName("IsNone")
 	case 100:
-		return v.MethodByName("IsPrivate")
+		return v.MethodByName("IsOnFailure")
 	case 101:
-		return v.MethodByName("IsProcess")
+		return v.MethodByName("IsPrivate")
 	case 102:
-		return v.MethodByName("IsRegular")
+		return v.MethodByName("IsProcess")
 	case 103:
-		return v.MethodByName("IsSame")
+		return v.MethodByName("IsRegular")
 	case 104:
-		return v.MethodByName("IsShareable")
+		return v.MethodByName("IsSame")
 	case 105:
-		return v.MethodByName("IsSingleIP")
+		return v.MethodByName("IsShareable")
 	case 106:
-		return v.MethodByName("IsTable")
+		return v.MethodByName("IsSingleIP")
 	case 107:
-		return v.MethodByName("IsUnlessStopped")
+		return v.MethodByName("IsTable")
 	case 108:
-		return v.MethodByName("IsUnspecified")
+		return v.MethodByName("IsUnlessStopped")
 	case 109:
-		return v.MethodByName("IsUserDefined")
+		return v.MethodByName("IsUnspecified")
 	case 110:
-		return v.MethodByName("IsValid")
+		return v.MethodByName("IsUserDefined")
 	case 111:
-		return v.MethodByName("IsZero")
+		return v.MethodByName("IsValid")
 	case 112:
-		return v.MethodByName("Label")
+		return v.MethodByName("IsZero")
 	case 113:
-		return v.MethodByName("Labels")
+		return v.MethodByName("Label")
 	case 114:
-		return v.MethodByName("Less")
+		return v.MethodByName("Labels")
 	case 115:
-		return v.MethodByName("Link")
+		return v.MethodByName("Less")
 	case 116:
-		return v.MethodByName("Links")
+		return v.MethodByName("Link")
 	case 117:
-		return v.MethodByName("Local")
+		return v.MethodByName("Links")
 	case 118:
-		return v.MethodByName("LocalAddr")
+		return v.MethodByName("Local")
 	case 119:
-		return v.MethodByName("LocalVolumes")
+		return v.MethodByName("LocalAddr")
 	case 120:
-		return v.MethodByName("Location")
+		return v.MethodByName("LocalVolumes")
 	case 121:
-		return v.MethodByName("Long")
+		return v.MethodByName("Location")
 	case 122:
-		return v.MethodByName("Lstat")
+		return v.MethodByName("Long")
 	case 123:
-		return v.MethodByName("MakeRaw")
+		return v.MethodByName("Lstat")
 	case 124:
-		return v.MethodByName("MarshalBinary")
+		return v.MethodByName("MakeRaw")
 	case 125:
-		return v.MethodByName("MarshalJSON")
+		return v.MethodByName("MarshalBinary")
 	case 126:
-		return v.MethodByName("MarshalText")
+		return v.MethodByName("MarshalJSON")
 	case 127:
-		return v.MethodByName("Masked")
+		return v.MethodByName("MarshalText")
 	case 128:
-		return v.MethodByName("MemPerc")
+		return v.MethodByName("Masked")
 	case 129:
-		return v.MethodByName("MemUsage")
+		return v.MethodByName("MemPerc")
 	case 130:
-		return v.MethodByName("Microseconds")
+		return v.MethodByName("MemUsage")
 	case 131:
-		return v.MethodByName("Milliseconds")
+		return v.MethodByName("Microseconds")
 	case 132:
-		return v.MethodByName("Minute")
+		return v.MethodByName("Milliseconds")
 	case 133:
-		return v.MethodByName("Minutes")
+		return v.MethodByName("Minute")
 	case 134:
-		return v.MethodByName("Mkdir")
+		return v.MethodByName("Minutes")
 	case 135:
-		return v.MethodByName("ModTime")
+		return v.MethodByName("Mkdir")
 	case 136:
-		return v.MethodByName("Mode")
+		return v.MethodByName("ModTime")
 	case 137:
-		return v.MethodByName("Month")
+		return v.MethodByName("Mode")
 	case 138:
-		return v.MethodByName("Mountpoint")
+		return v.MethodByName("Month")
 	case 139:
-		return v.MethodByName("Mounts")
+		return v.MethodByName("Mountpoint")
 	case 140:
-		return v.MethodByName("Name")
+		return v.MethodByName("Mounts")
 	case 141:
-		return v.MethodByName("NamePadding")
+		return v.MethodByName("Name")
 	case 142:
-		return v.MethodByName("Names")
+		return v.MethodByName("NamePadding")
 	case 143:
-		return v.MethodByName("Nanosecond")
+		return v.MethodByName("Names")
 	case 144:
-		return v.MethodByName("Nanoseconds")
+		return v.MethodByName("Nanosecond")
 	case 145:
-		return v.MethodByName("NetIO")
+		return v.MethodByName("Nanoseconds")
 	case 146:
-		return v.MethodByName("Network")
+		return v.MethodByName("NetIO")
 	case 147:
-		return v.MethodByName("NetworkName")
+		return v.MethodByName("Network")
 	case 148:
-		return v.MethodByName("Networks")
+		return v.MethodByName("NetworkName")
 	case 149:
-		return v.MethodByName("Next")
+		return v.MethodByName("Networks")
 	case 150:
-		return v.MethodByName("NotifyResize")
+		return v.MethodByName("Next")
 	case 151:
-		return v.MethodByName("Num")
+		return v.MethodByName("NotifyResize")
 	case 152:
-		return v.MethodByName("Open")
+		return v.MethodByName("Num")
 	case 153:
-		return v.MethodByName("Overlaps")
+		return v.MethodByName("Open")
 	case 154:
-		return v.MethodByName("PIDs")
+		return v.MethodByName("Overlaps")
 	case 155:
-		return v.MethodByName("Path")
+		return v.MethodByName("PIDs")
 	case 156:
-		return v.MethodByName("Perm")
+		return v.MethodByName("Path")
 	case 157:
-		return v.MethodByName("Platform")
+		return v.MethodByName("Perm")
 	case 158:
-		return v.MethodByName("Port")
+		return v.MethodByName("Platform")
 	case 159:
-		return v.MethodByName("Ports")
+		return v.MethodByName("Port")
 	case 160:
-		return v.MethodByName("Prefix")
+		return v.MethodByName("Ports")
 	case 161:
-		return v.MethodByName("Prev")
+		return v.MethodByName("Prefix")
 	case 162:
-		return v.MethodByName("Proto")
+		return v.MethodByName("Prev")
 	case 163:
-		return v.MethodByName("Range")
+		return v.MethodByName("Proto")
 	case 164:
-		return v.MethodByName("Read")
+		return v.MethodByName("Range")
 	case 165:
-		return v.MethodByName("ReadDir")
+		return v.MethodByName("Read")
 	case 166:
-		return v.MethodByName("Readlink")
+		return v.MethodByName("ReadDir")
 	case 167:
-		return v.MethodByName("RemoteAddr")
+		return v.MethodByName("Readlink")
 	case 168:
-		return v.MethodByName("RemoveAll")
+		return v.MethodByName("Reclaimable")
 	case 169:
-		return v.MethodByName("Repository")
+		return v.MethodByName("RemoteAddr")
 	case 170:
-		return v.MethodByName("Reset")
+		return v.MethodByName("RemoveAll")
 	case 171:
-		return v.MethodByName("Round")
+		return v.MethodByName("Repository")
 	case 172:
-		return v.MethodByName("Runnable")
+		return v.MethodByName("Reset")
 	case 173:
-		return v.MethodByName("RunningFor")
+		return v.MethodByName("Round")
 	case 174:
-		return v.MethodByName("Scope")
+		return v.MethodByName("Runnable")
 	case 175:
-		return v.MethodByName("Second")
+		return v.MethodByName("RunningFor")
 	case 176:
-		return v.MethodByName("Seconds")
+		return v.MethodByName("Scope")
 	case 177:
-		return v.MethodByName("ServeHTTP")
+		return v.MethodByName("Second")
 	case 178:
-		return v.MethodByName("Set")
+		return v.MethodByName("Seconds")
 	case 179:
-		return v.MethodByName("SetDeadline")
+		return v.MethodByName("ServeHTTP")
 	case 180:
-		return v.MethodByName("SetReadDeadline")
+		return v.MethodByName("Set")
 	case 181:
-		return v.MethodByName("SetWriteDeadline")
+		return v.MethodByName("SetDeadline")
 	case 182:
-		return v.MethodByName("SharedSize")
+		return v.MethodByName("SetReadDeadline")
 	case 183:
-		return v.MethodByName("Short")
+		return v.MethodByName("SetWriteDeadline")
 	case 184:
-		return v.MethodByName("Size")
+		return v.MethodByName("SharedSize")
 	case 185:
-		return v.MethodByName("Start")
+		return v.MethodByName("Short")
 	case 186:
-		return v.MethodByName("State")
+		return v.MethodByName("Size")
 	case 187:
-		return v.MethodByName("Status")
+		return v.MethodByName("Start")
 	case 188:
-		return v.MethodByName("StdinIsTerminal")
+		return v.MethodByName("State")
 	case 189:
-		return v.MethodByName("StdoutIsTerminal")
+		return v.MethodByName("Status")
 	case 190:
-		return v.MethodByName("String")
+		return v.MethodByName("StdinIsTerminal")
 	case 191:
-		return v.MethodByName("StringExpanded")
+		return v.MethodByName("StdoutIsTerminal")
 	case 192:
-		return v.MethodByName("Sub")
+		return v.MethodByName("String")
 	case 193:
-		return v.MethodByName("Sum")
+		return v.MethodByName("StringExpanded")
 	case 194:
-		return v.MethodByName("Symlink")
+		return v.MethodByName("Sub")
 	case 195:
-		return v.MethodByName("Sys")
+		return v.MethodByName("Sum")
 	case 196:
-		return v.MethodByName("Tag")
+		return v.MethodByName("Symlink")
 	case 197:
-		return v.MethodByName("Truncate")
+		return v.MethodByName("Sys")
 	case 198:
-		return v.MethodByName("Type")
+		return v.MethodByName("Tag")
 	case 199:
-		return v.MethodByName("UTC")
+		return v.MethodByName("TotalCount")
 	case 200:
-		return v.MethodByName("UniqueSize")
+		return v.MethodByName("Truncate")
 	case 201:
-		return v.MethodByName("Unix")
+		return v.MethodByName("Type")
 	case 202:
-		return v.MethodByName("UnixMicro")
+		return v.MethodByName("UTC")
 	case 203:
-		return v.MethodByName("UnixMilli")
+		return v.MethodByName("UniqueSize")
 	case 204:
-		return v.MethodByName("UnixNano")
+		return v.MethodByName("Unix")
 	case 205:
-		return v.MethodByName("Unmap")
+		return v.MethodByName("UnixMicro")
 	case 206:
-		return v.MethodByName("UnmarshalBinary")
+		return v.MethodByName("UnixMilli")
 	case 207:
-		return v.MethodByName("UnmarshalJSON")
+		return v.MethodByName("UnixNano")
 	case 208:
-		return v.MethodByName("UnmarshalText")
+		return v.MethodByName("Unmap")
 	case 209:
-		return v.MethodByName("Unwrap")
+		return v.MethodByName("UnmarshalBinary")
 	case 210:
-		return v.MethodByName("UsageString")
+		return v.MethodByName("UnmarshalJSON")
 	case 211:
-		return v.MethodByName("UseLine")
+		return v.MethodByName("UnmarshalText")
 	case 212:
-		return v.MethodByName("UserDefined")
+		return v.MethodByName("Unwrap")
 	case 213:
-		return v.MethodByName("Valid")
+		return v.MethodByName("UsageString")
 	case 214:
-		return v.MethodByName("Validate")
+		return v.MethodByName("UseLine")
 	case 215:
-		return v.MethodByName("Verified")
+		return v.MethodByName("UserDefined")
 	case 216:
-		return v.MethodByName("Verifier")
+		return v.MethodByName("Valid")
 	case 217:
-		return v.MethodByName("VirtualSize")
+		return v.MethodByName("Validate")
 	case 218:
-		return v.MethodByName("Weekday")
+		return v.MethodByName("Verified")
 	case 219:
-		return v.MethodByName("WithZone")
+		return v.MethodByName("Verifier")
 	case 220:
-		return v.MethodByName("Write")
+		return v.MethodByName("VirtualSize")
 	case 221:
-		return v.MethodByName("WriteFile")
+		return v.MethodByName("Weekday")
 	case 222:
-		return v.MethodByName("Year")
+		return v.MethodByName("WithZone")
 	case 223:
-		return v.MethodByName("YearDay")
+		return v.MethodByName("Write")
 	case 224:
-		return v.MethodByName("Zone")
+		return v.MethodByName("WriteFile")
 	case 225:
+		return v.MethodByName("Year")
+	case 226:
+		return v.MethodByName("YearDay")
+	case 227:
+		return v.MethodByName("Zone")
+	case 228:
 		return v.MethodByName("ZoneBounds")
 	}
 	return reflect.Value{}

@@ -51,6 +51,11 @@ func VolumeWrite(ctx Context, volumes []*wire.Volume) error {
 		}
 		return nil
 	}
+	return ctx.Write(newVolumeContext(), render)
+}
+
+// newVolumeContext returns a context holding the header of volume lists.
+func newVolumeContext() *volumeContext {
 	vc := volumeContext{}
 	vc.Header = SubHeaderContext{
 		"ID":           "ID",
@@ -65,7 +70,7 @@ func VolumeWrite(ctx Context, volumes []*wire.Volume) error {
 		"Size":         SizeHeader,
 		"Status":       StatusHeader,
 	}
-	return ctx.Write(&vc, render)
+	return &vc
 }
 
 type volumeContext struct {
