@@ -65,6 +65,7 @@ var (
 	_ backend.RouteLister     = (*Backend)(nil)
 	_ backend.VolumeSizer     = (*Backend)(nil)
 	_ backend.RootfsSizer     = (*Backend)(nil)
+	_ backend.ResourceUpdater = (*Backend)(nil)
 	_ backend.HostPathChecker = (*Backend)(nil)
 	_ backend.FilesUpdater    = (*Backend)(nil)
 )
@@ -402,6 +403,11 @@ func (b *Backend) Exec(ctx context.Context, id string, spec *backend.ProcessSpec
 // Restore reattaches to a container's first process.
 func (b *Backend) Restore(ctx context.Context, id string, stdio backend.Stdio) (backend.Process, error) {
 	return b.rt.Restore(ctx, id, stdio)
+}
+
+// UpdateResources sets a running container's limits.
+func (b *Backend) UpdateResources(ctx context.Context, id string, r backend.Resources) error {
+	return b.rt.UpdateResources(id, r)
 }
 
 // Pause freezes the container.

@@ -238,6 +238,23 @@ func (m *Manager) Load(id string) (*Group, error) {
 	return g, err
 }
 
+// Update sets the group's limits to r (`docker update`); the device rules
+// stay as Create made them.
+func (g *Group) Update(r backend.Resources) error {
+	res := g.m.resources(r, false)
+	res.Devices = nil
+	var err error
+	if g.v2 != nil {
+		err = g.v2.Update(cgroup2.ToResources(res))
+	} else {
+		err = g.v1.Update(res)
+	}
+	if err != nil {
+		return fmt.Errorf("cgroups: update %s: %w", g.path, err)
+	}
+	return nil
+}
+
 // ProcsFiles lists the cgroup.procs files a process writes 0 into to join
 // the group (one per v1 hierarchy).
 func (g *Group) ProcsFiles() []string {

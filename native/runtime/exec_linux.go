@@ -293,6 +293,15 @@ func (r *Runtime) Pause(id string) error {
 	return c.group.Freeze()
 }
 
+// UpdateResources sets the running container's limits to res.
+func (r *Runtime) UpdateResources(id string, res backend.Resources) error {
+	c, err := r.live(id)
+	if err != nil {
+		return err
+	}
+	return c.group.Update(res)
+}
+
 // Resume thaws the container's processes.
 func (r *Runtime) Resume(id string) error {
 	c, err := r.live(id)

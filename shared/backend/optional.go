@@ -45,3 +45,9 @@ type PortChecker interface {
 	// hostIP (an unspecified address: every address of its family).
 	PortFree(proto string, hostIP netip.Addr, port uint16) bool
 }
+
+// ResourceUpdater changes the limits of a running container's control
+// group (`docker update`).
+type ResourceUpdater interface {
+	UpdateResources(ctx context.Context, id string, r Resources) error
+}

@@ -391,6 +391,92 @@ func (c *dockerCLI) newWaitCommand() *cobra.Command {
 	}
 }
 
+func (c *dockerCLI) newUpdateCommand() *cobra.Command {
+	var (
+		blkioWeight                                    uint16
+		cpuPeriod, cpuQuota, cpuRTPeriod, cpuRTRuntime int64
+		cpuShares, pidsLimit                           int64
+		cpusetCpus, cpusetMems, restart                string
+		memory, memoryReservation, kernelMemory        memBytes
+		memorySwap                                     memSwapBytes
+		cpus                                           nanoCPUs
+	)
+	cmd := &cobra.Command{
+		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Update configuration of one or more containers",
+		Args:  requiresMinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().NFlag() == 0 {
+				return errors.New("you must provide one or more flags when using this command")
+			}
+			var policy container.RestartPolicy
+			if restart != "" {
+				var err error
+				if policy, err = parseRestartPolicy(restart); err != nil {
+					return err
+				}
+			}
+			u := container.UpdateConfig{
+				Resources: container.Resources{
+					BlkioWeight: blkioWeight, CpusetCpus: cpusetCpus, CpusetMems: cpusetMems, CPUShares: cpuShares,
+					Memory: int64(memory), MemoryReservation: int64(memoryReservation), MemorySwap: int64(memorySwap),
+					CPUPeriod: cpuPeriod, CPUQuota: cpuQuota,
+					CPURealtimePeriod: cpuRTPeriod, CPURealtimeRuntime: cpuRTRuntime, NanoCPUs: int64(cpus),
+				},
+				RestartPolicy: policy,
+			}
+			if pidsLimit != 0 {
+				u.PidsLimit = &pidsLimit
+			}
+			api, err := c.client()
+			if err != nil {
+				return err
+			}
+			var warns, errs []string
+			for _, ctr := range args {
+				r, err := api.ContainerUpdate(cmd.Context(), ctr, u)
+				if err != nil {
+					errs = append(errs, err.Error())
+				} else {
+					fmt.Fprintln(c.out, ctr)
+				}
+				warns = append(warns, r.Warnings...)
+			}
+			if len(warns) > 0 {
+				fmt.Fprintln(c.out, strings.Join(warns, "\n"))
+			}
+			if len(errs) > 0 {
+				return errors.New(strings.Join(errs, "\n"))
+			}
+			return nil
+		},
+		Annotations: map[string]string{"aliases": "docker container update, docker update"},
+	}
+	flags := cmd.Flags()
+	flags.Uint16Var(&blkioWeight, "blkio-weight", 0, `Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)`)
+	flags.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
+	flags.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
+	flags.Int64Var(&cpuRTPeriod, "cpu-rt-period", 0, "Limit the CPU real-time period in microseconds")
+	_ = flags.SetAnnotation("cpu-rt-period", "version", []string{"1.25"})
+	flags.Int64Var(&cpuRTRuntime, "cpu-rt-runtime", 0, "Limit the CPU real-time runtime in microseconds")
+	_ = flags.SetAnnotation("cpu-rt-runtime", "version", []string{"1.25"})
+	flags.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	flags.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
+	flags.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	flags.VarP(&memory, "memory", "m", "Memory limit")
+	flags.Var(&memoryReservation, "memory-reservation", "Memory soft limit")
+	flags.Var(&memorySwap, "memory-swap", `Swap limit equal to memory plus swap: -1 to enable unlimited swap`)
+	flags.Var(&kernelMemory, "kernel-memory", "Kernel memory limit (deprecated)")
+	_ = flags.SetAnnotation("kernel-memory", "deprecated", nil)
+	_ = flags.MarkHidden("kernel-memory") // and not sent: runc no longer has it
+	flags.StringVar(&restart, "restart", "", "Restart policy to apply when a container exits")
+	flags.Int64Var(&pidsLimit, "pids-limit", 0, `Tune container pids limit (set -1 for unlimited)`)
+	_ = flags.SetAnnotation("pids-limit", "version", []string{"1.40"})
+	flags.Var(&cpus, "cpus", "Number of CPUs")
+	_ = flags.SetAnnotation("cpus", "version", []string{"1.29"})
+	return cmd
+}
+
 func (c *dockerCLI) newTopCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "top CONTAINER [ps OPTIONS]",

@@ -153,7 +153,7 @@ func (c *dockerCLI) runStats(ctx context.Context, names []string, all, noStream,
 		defer close(stopped)
 		evCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		msgs, errs := api.Events(evCtx, client.Filters{"type": {string(events.ContainerEventType)}})
+		msgs, errs := api.Events(evCtx, client.EventsOptions{Filters: client.Filters{"type": {string(events.ContainerEventType)}}})
 		go func() {
 			for {
 				select {

@@ -4,12 +4,15 @@ package cli
 // github.com/docker/cli/cli/command/system (v28.2.2), Apache License 2.0.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +22,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/twinbox-dev/twinbox/shared/api/client"
+	"github.com/twinbox-dev/twinbox/shared/api/wire"
+	"github.com/twinbox-dev/twinbox/shared/cli/events"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter"
 	"github.com/twinbox-dev/twinbox/shared/cli/formatter/tabwriter"
 	"github.com/twinbox-dev/twinbox/shared/cli/template"
@@ -499,8 +504,7 @@ func decodeSecurityOptions(opts []string) ([]securityOpt, error) {
 	return out, nil
 }
 
-// newSystemCommand is docker 28's `docker system`, without events and
-// dial-stdio.
+// newSystemCommand is docker 28's `docker system`, without dial-stdio.
 func (c *dockerCLI) newSystemCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "system",
@@ -508,7 +512,7 @@ func (c *dockerCLI) newSystemCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE:  c.showHelp,
 	}
-	cmd.AddCommand(c.newInfoCommand(), c.newDiskUsageCommand(), c.newSystemPruneCommand())
+	cmd.AddCommand(c.newEventsCommand(), c.newInfoCommand(), c.newDiskUsageCommand(), c.newSystemPruneCommand())
 	return cmd
 }
 
@@ -544,4 +548,89 @@ func (c *dockerCLI) newDiskUsageCommand() *cobra.Command {
 	flags.BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
 	flags.StringVar(&format, "format", "", formatHelp)
 	return cmd
+}
+
+// rfc3339NanoFixed is time.RFC3339Nano with the nanoseconds always nine
+// digits, as docker events prints times.
+const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
+
+func (c *dockerCLI) newEventsCommand() *cobra.Command {
+	var since, until, format string
+	filter := newFilterOpt()
+	cmd := &cobra.Command{
+		Use:   "events [OPTIONS]",
+		Short: "Get real time events from the server",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var tmpl *template.Template
+			if format != "" {
+				if format == formatter.JSONFormatKey {
+					format = formatter.JSONFormat
+				}
+				var err error
+				tmpl, err = formatter.ParseTemplate(format)
+				if err == nil {
+					// A field that does not exist fails here, before any event.
+					err = tmpl.Execute(io.Discard, &events.Message{})
+				}
+				if err != nil {
+					return StatusError{StatusCode: 64, Status: "Error parsing format: " + err.Error()}
+				}
+			}
+			api, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			msgs, errs := api.Events(ctx, client.EventsOptions{Since: since, Until: until, Filters: client.Filters(filter.values)})
+			for {
+				select {
+				case m := <-msgs:
+					if tmpl == nil {
+						printEvent(c.out, m)
+					} else {
+						err := tmpl.Execute(c.out, events.Message(m))
+						c.out.Write([]byte{'\n'})
+						if err != nil {
+							return err
+						}
+					}
+				case err := <-errs:
+					if errors.Is(err, io.EOF) {
+						return nil
+					}
+					return err
+				}
+			}
+		},
+		Annotations: map[string]string{"aliases": "docker system events, docker events"},
+	}
+	flags := cmd.Flags()
+	flags.StringVar(&since, "since", "", "Show all events created since timestamp")
+	flags.StringVar(&until, "until", "", "Stream events until this timestamp")
+	flags.VarP(filter, "filter", "f", "Filter output based on conditions provided")
+	flags.StringVar(&format, "format", "", inspectFormatHelp)
+	return cmd
+}
+
+// printEvent prints an event as docker events does: its time, type,
+// action and actor, then the actor's attributes sorted by name.
+func printEvent(out io.Writer, m wire.EventMessage) {
+	switch {
+	case m.TimeNano != 0:
+		fmt.Fprintf(out, "%s ", time.Unix(0, m.TimeNano).Format(rfc3339NanoFixed))
+	case m.Time != 0:
+		fmt.Fprintf(out, "%s ", time.Unix(m.Time, 0).Format(rfc3339NanoFixed))
+	}
+	fmt.Fprintf(out, "%s %s %s", m.Type, m.Action, m.Actor.ID)
+	if len(m.Actor.Attributes) > 0 {
+		keys := slices.Sorted(maps.Keys(m.Actor.Attributes))
+		attrs := make([]string, len(keys))
+		for i, k := range keys {
+			attrs[i] = k + "=" + m.Actor.Attributes[k]
+		}
+		fmt.Fprintf(out, " (%s)", strings.Join(attrs, ", "))
+	}
+	fmt.Fprint(out, "\n")
 }

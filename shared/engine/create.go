@@ -296,45 +296,19 @@ func verifySettings(cfg *container.Config, hc *container.HostConfig) ([]string, 
 	if cfg.StopTimeout != nil && *cfg.StopTimeout < -1 {
 		return bad("invalid stop timeout: %d", *cfg.StopTimeout)
 	}
-	rp := hc.RestartPolicy
-	switch rp.Name {
-	case "", container.RestartPolicyDisabled, container.RestartPolicyAlways, container.RestartPolicyUnlessStopped:
-		if rp.MaximumRetryCount != 0 {
-			name := string(rp.Name)
-			if name == "" {
-				name = "no"
-			}
-			return bad("maximum retry count cannot be used with restart policy '%s'", name)
-		}
-	case container.RestartPolicyOnFailure:
-		if rp.MaximumRetryCount < 0 {
-			return bad("maximum retry count cannot be negative")
-		}
-	default:
-		return bad("invalid restart policy '%s'", rp.Name)
+	if err := verifyRestartPolicy(hc.RestartPolicy); err != nil {
+		return nil, err
 	}
+	rp := hc.RestartPolicy
 	if hc.AutoRemove && rp.Name != "" && rp.Name != container.RestartPolicyDisabled {
 		return bad("can't create 'AutoRemove' container with restart policy")
 	}
-	if hc.Memory > 0 && hc.Memory < minMemory {
-		return bad("Minimum memory limit allowed is 6MB")
+	if err := verifyResources(&hc.Resources, false); err != nil {
+		return nil, err
 	}
-	if hc.Memory > 0 && hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory {
-		return bad("Minimum memoryswap limit should be larger than memory limit, see usage")
-	}
-	if hc.Memory == 0 && hc.MemorySwap > 0 {
-		return bad("You should always set the Memory limit when using Memoryswap limit, see usage")
-	}
-	if hc.CPUShares < 0 {
-		return bad("invalid CPU shares (%d): value must be a positive integer", hc.CPUShares)
-	}
-	if hc.NanoCPUs < 0 {
-		return bad("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", 2, 2)
-	}
-	if hc.PidsLimit != nil && *hc.PidsLimit < 0 {
-		// dockerd treats negative limits as unlimited
-		zero := int64(0)
-		hc.PidsLimit = &zero
+	if hc.Memory > 0 && hc.MemorySwap == 0 {
+		// As dockerd: as much swap as memory.
+		hc.MemorySwap = 2 * hc.Memory
 	}
 	mode := string(hc.NetworkMode)
 	if strings.HasPrefix(mode, "container:") {
@@ -383,4 +357,57 @@ func imageConfigOf(img *image.Image) *container.Config {
 		return &container.Config{}
 	}
 	return img.Config
+}
+
+// verifyRestartPolicy checks a restart policy as dockerd does.
+func verifyRestartPolicy(rp container.RestartPolicy) error {
+	bad := func(format string, args ...any) error {
+		return backend.Errorf(backend.InvalidParameter, format, args...)
+	}
+	switch rp.Name {
+	case "", container.RestartPolicyDisabled, container.RestartPolicyAlways, container.RestartPolicyUnlessStopped:
+		if rp.MaximumRetryCount != 0 {
+			name := string(rp.Name)
+			if name == "" {
+				name = "no"
+			}
+			return bad("maximum retry count cannot be used with restart policy '%s'", name)
+		}
+	case container.RestartPolicyOnFailure:
+		if rp.MaximumRetryCount < 0 {
+			return bad("maximum retry count cannot be negative")
+		}
+	default:
+		return bad("invalid restart policy '%s'", rp.Name)
+	}
+	return nil
+}
+
+// verifyResources checks limits as dockerd does at create, or (update)
+// at `docker update`, which may set the swap limit alone.
+func verifyResources(r *container.Resources, update bool) error {
+	bad := func(format string, args ...any) error {
+		return backend.Errorf(backend.InvalidParameter, format, args...)
+	}
+	if r.Memory > 0 && r.Memory < minMemory {
+		return bad("Minimum memory limit allowed is 6MB")
+	}
+	if r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory {
+		return bad("Minimum memoryswap limit should be larger than memory limit, see usage")
+	}
+	if r.Memory == 0 && r.MemorySwap > 0 && !update {
+		return bad("You should always set the Memory limit when using Memoryswap limit, see usage")
+	}
+	if r.CPUShares < 0 {
+		return bad("invalid CPU shares (%d): value must be a positive integer", r.CPUShares)
+	}
+	if r.NanoCPUs < 0 {
+		return bad("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", 2, 2)
+	}
+	if r.PidsLimit != nil && *r.PidsLimit < 0 {
+		// dockerd treats negative limits as unlimited
+		zero := int64(0)
+		r.PidsLimit = &zero
+	}
+	return nil
 }

@@ -285,13 +285,7 @@ func (b *Backend) newSandbox(c *container, spec *backend.Spec, join joined) (*sa
 	}
 	ns.Net = netNS
 	sb.ns = ns
-	sb.cg = k.NewCgroup("/docker/"+c.id, kernel.Limits{
-		Memory:     spec.Resources.Memory,
-		MemorySwap: spec.Resources.MemorySwap,
-		CPUShares:  spec.Resources.CPUShares,
-		NanoCPUs:   spec.Resources.NanoCPUs,
-		PidsLimit:  spec.Resources.PidsLimit,
-	})
+	sb.cg = k.NewCgroup("/docker/"+c.id, cgroupLimits(spec.Resources))
 	shim, err := k.Spawn(kernel.Attr{
 		Args: []string{"/usr/bin/containerd-shim-runc-v2", "-namespace", "moby", "-id", c.id,
 			"-address", "/run/containerd/containerd.sock"},
@@ -612,6 +606,18 @@ func (b *Backend) Pause(ctx context.Context, id string) error {
 	return nil
 }
 
+// UpdateResources sets a running container's limits (`docker update`).
+func (b *Backend) UpdateResources(ctx context.Context, id string, r backend.Resources) error {
+	sb, err := b.running(id)
+	if err != nil {
+		return err
+	}
+	sb.cg.SetLimits(cgroupLimits(r))
+	return nil
+}
+
+var _ backend.ResourceUpdater = (*Backend)(nil)
+
 // Resume thaws the container's processes.
 func (b *Backend) Resume(ctx context.Context, id string) error {
 	sb, err := b.running(id)
@@ -692,3 +698,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // sinceBoot is how long the machine has been up.
 func (b *Backend) sinceBoot() time.Duration { return b.clock.Now().Sub(b.boot) }
+
+// cgroupLimits are the control group limits of a container's resources.
+func cgroupLimits(r backend.Resources) kernel.Limits {
+	return kernel.Limits{Memory: r.Memory, MemorySwap: r.MemorySwap, CPUShares: r.CPUShares, NanoCPUs: r.NanoCPUs, PidsLimit: r.PidsLimit}
+}

@@ -298,6 +298,22 @@ func (c *Client) ContainerRemove(ctx context.Context, id string, opts RemoveOpti
 	return c.do(ctx, http.MethodDelete, "/containers/"+id, q, nil)
 }
 
+// ContainerUpdate changes a container's limits and restart policy.
+func (c *Client) ContainerUpdate(ctx context.Context, id string, u container.UpdateConfig) (container.UpdateResponse, error) {
+	var resp container.UpdateResponse
+	id, err := trimID("container", id)
+	if err != nil {
+		return resp, err
+	}
+	r, err := c.request(ctx, http.MethodPost, "/containers/"+id+"/update", nil, u, nil)
+	if err != nil {
+		drain(r)
+		return resp, err
+	}
+	err = decode(r, &resp)
+	return resp, err
+}
+
 // ContainerRename renames a container.
 func (c *Client) ContainerRename(ctx context.Context, id, newName string) error {
 	id, err := trimID("container", id)

@@ -442,3 +442,25 @@ func (h *Handler) containerCopy(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	return backend.Errorf(backend.NotImplemented, "not implemented: POST /containers/{name}/copy (API < 1.24)")
 }
+
+// containerUpdate answers POST /containers/{name}/update.
+func (h *Handler) containerUpdate(ctx context.Context, w http.ResponseWriter, r *http.Request, v vars) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := checkForJSON(r); err != nil {
+		return err
+	}
+	var u container.UpdateConfig
+	if err := decodeBody(r, &u); err != nil {
+		return err
+	}
+	if versionLess(v.version, "1.40") {
+		u.PidsLimit = nil
+	}
+	resp, err := h.api.ContainerUpdate(ctx, v.name, u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}

@@ -28,6 +28,7 @@ type api interface {
 	ContainerStart(ctx context.Context, name string) error
 	ContainerStop(ctx context.Context, name string, opts engine.StopOptions) error
 	ContainerRestart(ctx context.Context, name string, opts engine.StopOptions) error
+	ContainerUpdate(ctx context.Context, name string, u container.UpdateConfig) (container.UpdateResponse, error)
 	ContainerKill(ctx context.Context, name, signal string) error
 	ContainerPause(ctx context.Context, name string) error
 	ContainerUnpause(ctx context.Context, name string) error

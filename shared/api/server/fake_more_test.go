@@ -114,3 +114,7 @@ func (f *fakeAPI) VolumesPrune(ctx context.Context, fl engine.Filters) (wire.Vol
 func (f *fakeAPI) DiskUsage(ctx context.Context) (*wire.DiskUsage, error) {
 	return &wire.DiskUsage{}, f.record("DiskUsage")
 }
+
+func (f *fakeAPI) ContainerUpdate(ctx context.Context, name string, u container.UpdateConfig) (container.UpdateResponse, error) {
+	return container.UpdateResponse{}, f.record("ContainerUpdate", name, u)
+}

@@ -45,7 +45,7 @@ func (h *Handler) table() []route {
 		newRoute(post, "/exec/{name}/start", h.execStart),
 		newRoute(post, "/exec/{name}/resize", h.execResize),
 		newRoute(post, "/containers/{name}/rename", h.containerRename),
-		newRoute(post, "/containers/{name}/update", notImplemented("POST /containers/{name}/update")),
+		newRoute(post, "/containers/{name}/update", h.containerUpdate),
 		newRoute(post, "/containers/prune", h.containersPrune),
 		newRoute(post, "/commit", h.commit),
 		newRoute(put, "/containers/{name}/archive", h.containerArchivePut),

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/twinbox-dev/twinbox/shared/backend"
+	"github.com/twinbox-dev/twinbox/shared/engine"
 )
 
 func init() {
@@ -65,5 +68,69 @@ func testCgroupStats(t *testing.T, f *fixture) {
 	}
 	if st.MemoryLimit != 64<<20 || st.MemoryUsage <= 0 || st.MemoryUsage > st.MemoryLimit {
 		t.Errorf("stats: got memory %d of %d, want some of %d", st.MemoryUsage, st.MemoryLimit, 64<<20)
+	}
+}
+
+func init() {
+	register("CgroupUpdate", testCgroupUpdate)
+}
+
+// testCgroupUpdate: `docker update` changes a running container's limits
+// in its control group (a fork past the new pids limit fails; stats show
+// the new memory limit) and its recorded host config, with dockerd's
+// errors for a memory limit above the swap limit, a limit below 6MB and
+// a restart policy on a --rm container.
+func testCgroupUpdate(t *testing.T, f *fixture) {
+	id := f.startDetached("", nil, "sh", "-c", "sleep 2; for i in 1 2 3 4 5 6; do sleep 1 & done; wait; echo done")
+	wait, err := f.e.ContainerWait(f.ctx, id, container.WaitConditionNotRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.e.ContainerUpdate(f.ctx, id, container.UpdateConfig{Resources: container.Resources{Memory: 100 << 20}})
+	want := "Cannot update container " + id + ": Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time"
+	if backend.CodeOf(err) != backend.Conflict || err.Error() != want {
+		t.Errorf("-m without --memory-swap: got %v, want Conflict %q", err, want)
+	}
+	if _, err := f.e.ContainerUpdate(f.ctx, id, container.UpdateConfig{Resources: container.Resources{Memory: 4 << 20, MemorySwap: -1}}); backend.CodeOf(err) != backend.InvalidParameter || err.Error() != "Minimum memory limit allowed is 6MB" {
+		t.Errorf("-m 4m: got %v, want InvalidParameter Minimum memory limit allowed is 6MB", err)
+	}
+	limit := int64(4)
+	u := container.UpdateConfig{
+		Resources:     container.Resources{Memory: 32 << 20, MemorySwap: 64 << 20, PidsLimit: &limit, CPUShares: 512},
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyOnFailure, MaximumRetryCount: 2},
+	}
+	if _, err := f.e.ContainerUpdate(f.ctx, id, u); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	st, err := f.b.Stats(f.ctx, id)
+	if err != nil || st.MemoryLimit != 32<<20 {
+		t.Errorf("stats after the update: memory limit %d, %v; want %d", st.MemoryLimit, err, 32<<20)
+	}
+	j, err := f.e.ContainerInspect(f.ctx, id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := j.HostConfig
+	if hc.Memory != 32<<20 || hc.MemorySwap != 64<<20 || hc.PidsLimit == nil || *hc.PidsLimit != 4 || hc.CPUShares != 512 ||
+		hc.RestartPolicy != u.RestartPolicy {
+		t.Errorf("host config after the update: memory %d swap %d pids %v shares %d restart %+v", hc.Memory, hc.MemorySwap, hc.PidsLimit, hc.CPUShares, hc.RestartPolicy)
+	}
+	select {
+	case r := <-wait:
+		if r.StatusCode != 2 {
+			t.Errorf("forks past the updated pids limit: got exit %d, want 2", r.StatusCode)
+		}
+	case <-f.ctx.Done():
+		t.Fatal(f.ctx.Err())
+	}
+	if out := f.logs(id, engine.LogsOptions{Stdout: true, Stderr: true}); out != "sh: can't fork: Resource temporarily unavailable\n" {
+		t.Errorf("output: got %q, want ash's fork failure", out)
+	}
+
+	rm := f.create("", &container.Config{Cmd: []string{"true"}}, &container.HostConfig{AutoRemove: true})
+	_, err = f.e.ContainerUpdate(f.ctx, rm, container.UpdateConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyAlways}})
+	want = "Cannot update container " + rm + ": Restart policy cannot be updated because AutoRemove is enabled for the container"
+	if backend.CodeOf(err) != backend.Conflict || err.Error() != want {
+		t.Errorf("restart policy of a --rm container: got %v, want Conflict %q", err, want)
 	}
 }
