@@ -323,10 +323,11 @@ func TestNoLeaks(t *testing.T) {
 	}
 	// Veths go away with their namespaces, in the kernel's own time: its
 	// cleanup of network namespaces runs one after the other in the
-	// background, so allow it a minute.
+	// background, so allow it a minute. Control groups are deleted in the
+	// background too (see release).
 	var m1, l1, c1, p1 int
 	for range 1200 {
-		if m1, l1, c1, p1 = count(); l1 == l0 && p1 == p0 {
+		if m1, l1, c1, p1 = count(); m1 == m0 && l1 == l0 && c1 == c0 && p1 == p0 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
