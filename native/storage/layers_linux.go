@@ -132,7 +132,12 @@ func (s *Store) ApplyLayer(parent string, r io.Reader) (backend.Layer, error) {
 	defer tf.Close()
 	h := sha256.New()
 	tee := io.TeeReader(r, io.MultiWriter(h, tf))
-	size, err := extractDir(diff, tee, extractLayer)
+	if _, err := extractDir(diff, tee, extractLayer); err != nil {
+		return backend.Layer{}, err
+	}
+	// A layer's size is what overlay2's ApplyDiff reports: directory.Size
+	// of what was unpacked, symlinks (their target's length) included.
+	size, err := dirSize(diff)
 	if err != nil {
 		return backend.Layer{}, err
 	}

@@ -489,3 +489,25 @@ func TestRemoveRootfs(t *testing.T) {
 		t.Errorf("tmp/ after Open: %d entries left, want none", len(ents))
 	}
 }
+
+// TestLayerSize: a layer's size is overlay2's, directory.Size of what was
+// unpacked: regular files, each inode once (a hard link adds nothing),
+// and symlinks by their target's length; directories and whiteouts add
+// nothing.
+func TestLayerSize(t *testing.T) {
+	s := openStore(t)
+	layer := mkTar(t,
+		entry{name: "bin/", typ: tar.TypeDir},
+		entry{name: "bin/busybox", body: "0123456789"},
+		entry{name: "bin/sh", link: "busybox", typ: tar.TypeSymlink},
+		entry{name: "bin/ls", link: "bin/busybox", typ: tar.TypeLink},
+		entry{name: "bin/.wh.gone"},
+	)
+	l, err := s.ApplyLayer("", bytes.NewReader(layer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(10 + len("busybox")); l.Size != want {
+		t.Errorf("layer size: got %d, want %d (the file once, the symlink's target)", l.Size, want)
+	}
+}
