@@ -268,6 +268,20 @@ func writeSynced(name string, data []byte) error {
 	return err
 }
 
+// writeRenamed writes name atomically, without syncing: a temporary file
+// renamed over it.
+func writeRenamed(name string, data []byte) error {
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
 // removeAll removes a tree that may hold read-only directories.
 func removeAll(dir string) error {
 	err := os.RemoveAll(dir)

@@ -511,3 +511,35 @@ func TestLayerSize(t *testing.T) {
 		t.Errorf("layer size: got %d, want %d (the file once, the symlink's target)", l.Size, want)
 	}
 }
+
+// TestRemoveRootfsWithoutMeta: a container folder whose rootfs.json is
+// missing or torn (a power cut: it is not synced) is removed all the same;
+// a name with no folder stays NotFound.
+func TestRemoveRootfsWithoutMeta(t *testing.T) {
+	s := openStore(t)
+	base := busybox(t, s)
+	for i, data := range []string{"", "{"} {
+		id := strings.Repeat(string(rune('m'+i)), 64)
+		if err := s.CreateRootfs(id, base.ChainID); err != nil {
+			t.Fatal(err)
+		}
+		meta := filepath.Join(s.ContainerDir(id), "rootfs.json")
+		if data == "" {
+			os.Remove(meta)
+		} else {
+			os.WriteFile(meta, []byte(data), 0o644)
+		}
+		if err := s.RemoveRootfs(id); err != nil {
+			t.Errorf("rootfs.json %q: RemoveRootfs: %v", data, err)
+		}
+		if _, err := os.Stat(s.ContainerDir(id)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("rootfs.json %q: folder left: %v", data, err)
+		}
+	}
+	if err := s.RemoveRootfs(strings.Repeat("z", 64)); !backend.IsNotFound(err) {
+		t.Errorf("no folder: got %v, want NotFound", err)
+	}
+	if err := s.RemoveRootfs("../containers"); err == nil {
+		t.Error("RemoveRootfs ../containers: got no error")
+	}
+}
