@@ -249,6 +249,15 @@ func (g *Group) Update(r backend.Resources) error {
 	} else {
 		err = g.v1.Update(res)
 	}
+	if err == nil && r.PidsLimit <= 0 {
+		// containerd's cgroups writes no pids limit for 0, which here
+		// means none: lift the one the group may have.
+		dir := filepath.Join("/sys/fs/cgroup/pids", g.path)
+		if g.v2 != nil {
+			dir = filepath.Join(g.m.v2mount, g.path)
+		}
+		err = os.WriteFile(filepath.Join(dir, "pids.max"), []byte("max"), 0)
+	}
 	if err != nil {
 		return fmt.Errorf("cgroups: update %s: %w", g.path, err)
 	}

@@ -127,6 +127,21 @@ func testCgroupUpdate(t *testing.T, f *fixture) {
 		t.Errorf("output: got %q, want ash's fork failure", out)
 	}
 
+	// A limit lifted (-1, which the engine records as 0) lets the forks go.
+	id = f.startDetached("", &container.HostConfig{Resources: container.Resources{PidsLimit: &limit}},
+		"sh", "-c", "sleep 2; for i in 1 2 3 4 5 6; do sleep 1 & done; wait; echo done")
+	wait, err = f.e.ContainerWait(f.ctx, id, container.WaitConditionNotRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlimited := int64(-1)
+	if _, err := f.e.ContainerUpdate(f.ctx, id, container.UpdateConfig{Resources: container.Resources{PidsLimit: &unlimited}}); err != nil {
+		t.Fatalf("update --pids-limit -1: %v", err)
+	}
+	if r := <-wait; r.StatusCode != 0 {
+		t.Errorf("forks after the pids limit was lifted: got exit %d %q, want 0", r.StatusCode, f.logs(id, engine.LogsOptions{Stdout: true, Stderr: true}))
+	}
+
 	rm := f.create("", &container.Config{Cmd: []string{"true"}}, &container.HostConfig{AutoRemove: true})
 	_, err = f.e.ContainerUpdate(f.ctx, rm, container.UpdateConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyAlways}})
 	want = "Cannot update container " + rm + ": Restart policy cannot be updated because AutoRemove is enabled for the container"
