@@ -14,12 +14,22 @@ package network
 //     without the rule two containers on one network could not talk.
 //     dockerd adds the same rules. Each carries the comment "twinbox-<tag>",
 //     by which a restarted daemon finds and removes those it left.
+//   - in that table's postrouting chain, a masquerade of what leaves a
+//     bridge of a network that is not internal for another interface
+//     (dockerd's POSTROUTING MASQUERADE): containers reach the machine's
+//     other networks, and beyond, with the machine's address;
+//   - on a machine with Docker's FORWARD chain, also rules accepting what
+//     leaves such a bridge and the replies that come back to it (dockerd's
+//     own), without which that chain's drop policy would stop them.
+// OpenFirewall turns IPv4 forwarding on, as dockerd does.
 // Published ports need no rule (see proxy_linux.go); ICC off is the
 // bridge ports' "isolated" flag (see AddEndpoint).
 
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/google/nftables"
@@ -35,6 +45,7 @@ type Firewall struct {
 	mu    sync.Mutex
 	table *nftables.Table
 	chain *nftables.Chain
+	nat   *nftables.Chain
 	set   *nftables.Set
 	// bridges maps each bridge to whether its network is internal.
 	bridges map[string]bool
@@ -47,8 +58,15 @@ func OpenFirewall(tag string) (*Firewall, error) {
 	if err := f.reset(); err != nil {
 		return nil, err
 	}
+	if data, err := os.ReadFile(ipForward); err == nil && strings.TrimSpace(string(data)) != "1" {
+		if err := os.WriteFile(ipForward, []byte("1"), 0); err != nil {
+			return nil, fmt.Errorf("network: enable IPv4 forwarding: %w", err)
+		}
+	}
 	return f, nil
 }
+
+const ipForward = "/proc/sys/net/ipv4/ip_forward"
 
 func (f *Firewall) tableName() string { return "twinbox-" + f.tag }
 
@@ -111,6 +129,10 @@ func (f *Firewall) reset() error {
 		Name: "forward", Table: f.table, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter,
 	})
+	f.nat = c.AddChain(&nftables.Chain{
+		Name: "postrouting", Table: f.table, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource,
+	})
 	// Host byte order, as nft stores strings: `nft list` then shows the
 	// names.
 	f.set = &nftables.Set{Table: f.table, Name: "bridges", KeyType: nftables.TypeIFName, KeyByteOrder: binaryutil.NativeEndian}
@@ -163,10 +185,30 @@ func (f *Firewall) AddBridge(bridge string, internal bool) error {
 		c.AddRule(&nftables.Rule{Table: f.table, Chain: f.chain, UserData: ud,
 			Exprs: append(append(metaIs(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), metaIs(expr.MetaKeyIIFNAME, expr.CmpOpNeq, bridge)...), drop)})
 	}
+	if !internal {
+		// iifname BR oifname != BR masquerade
+		masq := append(metaIs(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), metaIs(expr.MetaKeyOIFNAME, expr.CmpOpNeq, bridge)...)
+		c.AddRule(&nftables.Rule{Table: f.table, Chain: f.nat, Exprs: append(masq, &expr.Masq{}), UserData: ud})
+	}
 	if fwd, filter := dockerForward(c); fwd != nil {
-		accept := append(metaIs(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), metaIs(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge)...)
-		accept = append(accept, &expr.Verdict{Kind: expr.VerdictAccept})
-		c.InsertRule(&nftables.Rule{Table: filter, Chain: fwd, Exprs: accept, UserData: f.comment()})
+		accept := &expr.Verdict{Kind: expr.VerdictAccept}
+		rules := [][]expr.Any{append(append(metaIs(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), metaIs(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge)...), accept)}
+		if !internal {
+			// iifname BR oifname != BR accept;
+			// oifname BR ct state established,related accept
+			out := append(append(metaIs(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), metaIs(expr.MetaKeyOIFNAME, expr.CmpOpNeq, bridge)...), accept)
+			back := append(metaIs(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge),
+				&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+					Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED),
+					Xor:  binaryutil.NativeEndian.PutUint32(0)},
+				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0, 0, 0, 0}},
+				accept)
+			rules = append(rules, out, back)
+		}
+		for _, r := range rules {
+			c.InsertRule(&nftables.Rule{Table: filter, Chain: fwd, Exprs: r, UserData: f.comment()})
+		}
 	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("network: nftables: rules of %s: %w", bridge, err)
@@ -187,13 +229,15 @@ func (f *Firewall) RemoveBridge(bridge string) error {
 	if err != nil {
 		return fmt.Errorf("network: nftables: %w", err)
 	}
-	rules, err := c.GetRules(f.table, f.chain)
-	if err != nil {
-		return fmt.Errorf("network: nftables: %w", err)
-	}
-	for _, r := range rules {
-		if string(r.UserData) == bridge {
-			c.DelRule(r)
+	for _, ch := range []*nftables.Chain{f.chain, f.nat} {
+		rules, err := c.GetRules(f.table, ch)
+		if err != nil {
+			return fmt.Errorf("network: nftables: %w", err)
+		}
+		for _, r := range rules {
+			if string(r.UserData) == bridge {
+				c.DelRule(r)
+			}
 		}
 	}
 	if err := c.SetDeleteElements(f.set, []nftables.SetElement{{Key: ifname(bridge)}}); err != nil {

@@ -412,3 +412,100 @@ func TestPortFree(t *testing.T) {
 		t.Errorf("tcp %d is not free after its listener closed", port)
 	}
 }
+
+// outsideHost is a host on another network of the machine: a namespace
+// behind a veth, 10.98.0.2/24, with no route to the containers' subnets,
+// serving "hello" on port 7.
+func outsideHost(t *testing.T) netip.Addr {
+	t.Helper()
+	ns, err := NewNamespace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "tbout0"}, PeerName: "tbout1"}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := netlink.LinkByName("tbout1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netlink.LinkSetNsFd(peer, int(ns.Fd())); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := netlink.ParseAddr("10.98.0.1/24")
+	if err := netlink.AddrAdd(veth, addr); err != nil {
+		t.Fatal(err)
+	}
+	netlink.LinkSetUp(veth)
+	if err := InNamespace(int(ns.Fd()), func() error {
+		l, err := netlink.LinkByName("tbout1")
+		if err != nil {
+			return err
+		}
+		a, _ := netlink.ParseAddr("10.98.0.2/24")
+		if err := netlink.AddrAdd(l, a); err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(l)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	LoopbackUp(int(ns.Fd()))
+	out := ctr{ns: ns, addr: netip.MustParseAddr("10.98.0.2")}
+	out.listen(t)
+	return out.addr
+}
+
+// TestMasquerade: a container reaches a host on another of the machine's
+// networks once the daemon's rules are in, with the machine's address
+// (the host has no route back to the container's subnet), also where
+// Docker's FORWARD chain drops what it does not accept; an internal
+// network's does not, nor any once the bridge's rules are gone.
+func TestMasquerade(t *testing.T) {
+	inMachine(t, func(t *testing.T) {
+		n, in := network("m", 5, true, false), network("n", 6, true, true)
+		for _, net := range []backend.Network{n, in} {
+			if err := CreateBridge(net); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, ci := newCtr(t, n, 2), newCtr(t, in, 2)
+		out := outsideHost(t)
+		if reach(c, out) {
+			t.Fatal("reached the outside host before any rule: it routes back, the test proves nothing")
+		}
+		// Docker's FORWARD chain, with its drop policy.
+		conn, _ := nftables.New()
+		filter := conn.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: "filter"})
+		drop := nftables.ChainPolicyDrop
+		conn.AddChain(&nftables.Chain{Name: "FORWARD", Table: filter, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &drop})
+		if err := conn.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		fw, err := OpenFirewall("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fw.Close()
+		for _, net := range []backend.Network{n, in} {
+			if err := fw.AddBridge(net.Bridge, net.Internal); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reach(c, out) {
+			t.Error("bridge → outside host with the rules: not reached, want reached")
+		}
+		if reach(ci, out) {
+			t.Error("internal network → outside host: reached, want not")
+		}
+		if err := fw.RemoveBridge(n.Bridge); err != nil {
+			t.Fatal(err)
+		}
+		if reach(c, out) {
+			t.Error("bridge → outside host once its rules are gone: reached, want not")
+		}
+	})
+}

@@ -142,14 +142,15 @@ func TestNetworkCrashRestart(t *testing.T) {
 	sum := sha256.Sum256([]byte(d.root))
 	tag := "twinbox-" + hex.EncodeToString(sum[:4])
 	// The new daemon replaced the killed one's rules, not added to them:
-	// one table, and one accept rule per bridge in a Docker host's FORWARD.
+	// one table, and three accept rules per bridge in a Docker host's
+	// FORWARD (within the bridge, out of it, the replies back).
 	if rules, err := exec.Command("nft", "list", "ruleset").Output(); err == nil {
 		if n := bytes.Count(rules, []byte("table inet "+tag+" ")); n != 1 {
 			t.Errorf("%d tables %s after the restart, want 1", n, tag)
 		}
 		if bytes.Contains(rules, []byte("chain FORWARD")) {
-			if n := bytes.Count(rules, []byte(`comment "`+tag+`"`)); n != 3 {
-				t.Errorf("%d FORWARD rules of %s after the restart, want 3 (a bridge each)", n, tag)
+			if n := bytes.Count(rules, []byte(`comment "`+tag+`"`)); n != 9 {
+				t.Errorf("%d FORWARD rules of %s after the restart, want 9 (three a bridge)", n, tag)
 			}
 		}
 	}
