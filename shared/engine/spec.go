@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/moby/moby/api/types/container"
+
 	"github.com/twinbox-dev/twinbox/shared/backend"
 )
 
@@ -117,22 +119,14 @@ func (e *Engine) buildSpec(c *Container, netSpec backend.NetworkSpec) *backend.S
 			User: c.Config.User,
 			Tty:  c.Config.Tty,
 		},
-		Hostname:   utsHostname(c, e.desc.Name),
-		Domainname: c.Config.Domainname,
-		Network:    netSpec,
-		Resources: backend.Resources{
-			Memory:     hc.Memory,
-			MemorySwap: hc.MemorySwap,
-			CPUShares:  hc.CPUShares,
-			NanoCPUs:   hc.NanoCPUs,
-		},
+		Hostname:       utsHostname(c, e.desc.Name),
+		Domainname:     c.Config.Domainname,
+		Network:        netSpec,
+		Resources:      resources(hc),
 		ReadonlyRootfs: hc.ReadonlyRootfs,
 		Privileged:     hc.Privileged,
 		CapAdd:         hc.CapAdd,
 		CapDrop:        hc.CapDrop,
-	}
-	if hc.PidsLimit != nil {
-		spec.Resources.PidsLimit = *hc.PidsLimit
 	}
 	if spec.Process.Cwd == "" {
 		spec.Process.Cwd = "/"
@@ -161,4 +155,13 @@ func utsHostname(c *Container, machine string) string {
 		return machine
 	}
 	return c.Config.Hostname
+}
+
+// resources are the limits of host config hc a backend applies.
+func resources(hc *container.HostConfig) backend.Resources {
+	r := backend.Resources{Memory: hc.Memory, MemorySwap: hc.MemorySwap, CPUShares: hc.CPUShares, NanoCPUs: hc.NanoCPUs}
+	if hc.PidsLimit != nil {
+		r.PidsLimit = *hc.PidsLimit
+	}
+	return r
 }

@@ -34,17 +34,13 @@ func (e *Engine) ContainerUpdate(ctx context.Context, name string, u container.U
 	if c.removing || c.State.Dead {
 		return container.UpdateResponse{}, cannot(backend.Conflict, `container is marked for removal and cannot be "update"`)
 	}
-	old := *c.HostConfig
 	hc := *c.HostConfig
 	if err := mergeUpdate(&hc, u); err != nil {
 		return container.UpdateResponse{}, cannot(backend.Conflict, "%v", err)
 	}
 	if c.State.Running && !c.State.Restarting && c.proc != nil {
 		if up, ok := e.b.(backend.ResourceUpdater); ok {
-			c.HostConfig = &hc
-			r := e.buildSpec(c, backend.NetworkSpec{}).Resources
-			c.HostConfig = &old
-			if err := up.UpdateResources(ctx, c.ID, r); err != nil {
+			if err := up.UpdateResources(ctx, c.ID, resources(&hc)); err != nil {
 				return container.UpdateResponse{}, cannot(backend.Internal, "%v", err)
 			}
 		}
